@@ -1,0 +1,522 @@
+//! Format identification by content: magic bytes and structure, never the file name. The name
+//! only tells what a file *claims* to be, which the judge compares with what it is.
+//!
+//! Zip central directories and tar headers are read here with a small tolerant reader (names
+//! only), because identification must not depend on CRCs, flag bits or local headers that torch's
+//! own reader ignores (a stricter reader is the classic scanner bypass, CVE-2025-1944/1945).
+
+use crate::format::Format;
+use crate::pickle::{self, Shape};
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// How many bytes identification reads from the start of a file.
+pub(crate) const PREFIX_LEN: usize = 64 * 1024;
+/// Zip central directories larger than this are not listed for identification.
+const MAX_CENTRAL_DIRECTORY: u64 = 64 * 1024 * 1024;
+/// How many tar headers identification reads.
+const MAX_TAR_HEADERS: usize = 64;
+/// HDF5 attributes can sit past the prefix; Keras ones are looked for in this much.
+const HDF5_SNIFF_LEN: u64 = 1024 * 1024;
+
+/// The result of identification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Identity {
+    pub(crate) format: Option<Format>,
+    /// A finer description (`legacy`, `tar`, `npz`, `zlib`, `zip64` …) for reports.
+    pub(crate) detail: Option<&'static str>,
+}
+
+impl Identity {
+    fn of(format: Format) -> Self {
+        Self {
+            format: Some(format),
+            detail: None,
+        }
+    }
+    fn with(format: Format, detail: &'static str) -> Self {
+        Self {
+            format: Some(format),
+            detail: Some(detail),
+        }
+    }
+    const UNKNOWN: Self = Self {
+        format: None,
+        detail: None,
+    };
+}
+
+/// Identifies a file from its first bytes (`prefix`), its size, and random access for formats
+/// that keep their table of contents at the end (zip) or spread out (tar). `name` is the file
+/// name, used only to choose between protobuf schemas that share a first byte.
+pub(crate) fn identify<F: Read + Seek>(
+    file: &mut F,
+    size: u64,
+    prefix: &[u8],
+    name: &str,
+) -> io::Result<Identity> {
+    if prefix.starts_with(b"PK\x03\x04")
+        || prefix.starts_with(b"PK\x05\x06")
+        || prefix.starts_with(b"PK\x07\x08")
+    {
+        return Ok(match zip_names(file, size)? {
+            Some(names) => classify_zip(&names),
+            None => Identity::with(Format::Zip, "unreadable-directory"),
+        });
+    }
+    if prefix.starts_with(b"7z\xbc\xaf\x27\x1c") {
+        return Ok(Identity::of(Format::SevenZip));
+    }
+    if prefix.starts_with(b"\x93NUMPY") {
+        return Ok(Identity::with(Format::Numpy, "npy"));
+    }
+    if let Some(version) = prefix.get(4..8) {
+        let le = u32::from_le_bytes([version[0], version[1], version[2], version[3]]);
+        let be = u32::from_be_bytes([version[0], version[1], version[2], version[3]]);
+        if prefix.starts_with(b"GGUF") && ((1..=3).contains(&le) || (1..=3).contains(&be)) {
+            return Ok(Identity::of(Format::Gguf));
+        }
+    }
+    if is_safetensors(prefix, size) {
+        return Ok(Identity::of(Format::Safetensors));
+    }
+    if prefix.starts_with(b"version https://git-lfs.github.com/spec/v1") && size < 1024 {
+        return Ok(Identity::of(Format::LfsPointer));
+    }
+    if let Some(identity) = hdf5(file, size, prefix)? {
+        return Ok(identity);
+    }
+    if prefix.len() >= 262 && &prefix[257..262] == b"ustar" {
+        return classify_tar(file, size);
+    }
+    if let Some(identity) = pickle_identity(prefix, None) {
+        return Ok(identity);
+    }
+    if let Some(identity) = compressed_pickle(prefix) {
+        return Ok(identity);
+    }
+    if let Some(format) = protobuf(prefix, size, name) {
+        return Ok(Identity::of(format));
+    }
+    Ok(Identity::UNKNOWN)
+}
+
+/// What a file name promises: the formats its extension stands for. `None` for names that
+/// promise nothing (`.bin`, `.txt`, …).
+pub(crate) fn claimed_by_name(name: &str) -> Option<&'static [Format]> {
+    let lower = name.to_ascii_lowercase();
+    let extension = lower.rsplit_once('.').map(|(_, e)| e)?;
+    Some(match extension {
+        "safetensors" => &[Format::Safetensors],
+        "gguf" => &[Format::Gguf],
+        "onnx" => &[Format::Onnx],
+        "npy" | "npz" => &[Format::Numpy],
+        "pt" | "pth" | "ckpt" => &[Format::Pytorch, Format::Torchscript, Format::Pickle],
+        "pkl" | "pickle" => &[Format::Pickle, Format::Joblib],
+        "joblib" => &[Format::Joblib, Format::Pickle],
+        "keras" => &[Format::Keras],
+        "h5" | "hdf5" => &[Format::Keras, Format::Hdf5],
+        "pb" => &[Format::Tensorflow],
+        "7z" => &[Format::SevenZip],
+        "zip" => &[
+            Format::Zip,
+            Format::Pytorch,
+            Format::Torchscript,
+            Format::Keras,
+            Format::Numpy,
+        ],
+        "tar" => &[Format::Tar, Format::Pytorch],
+        _ => return None,
+    })
+}
+
+fn is_safetensors(prefix: &[u8], size: u64) -> bool {
+    let Some(len) = prefix.get(..8) else {
+        return false;
+    };
+    let mut raw = [0u8; 8];
+    raw.copy_from_slice(len);
+    let header_len = u64::from_le_bytes(raw);
+    header_len >= 2
+        && header_len.checked_add(8).is_some_and(|end| end <= size)
+        && prefix.get(8) == Some(&b'{')
+}
+
+/// Pickles by structure. `container` names the compression when the bytes came out of one.
+fn pickle_identity(bytes: &[u8], container: Option<&'static str>) -> Option<Identity> {
+    const TORCH_LEGACY_MAGIC: &[u8] = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
+    let first = *bytes.first()?;
+    let binary = first == 0x80 && bytes.get(1).is_some_and(|p| *p <= 5);
+    if !binary {
+        // Protocol 0/1 streams have no magic: trust only a structurally valid walk.
+        if !matches!(
+            first,
+            b'(' | b'}'
+                | b']'
+                | b')'
+                | b'c'
+                | b'N'
+                | b'I'
+                | b'L'
+                | b'F'
+                | b'S'
+                | b'V'
+                | b'J'
+                | b'K'
+                | b'M'
+                | b'G'
+                | b'T'
+                | b'U'
+                | b'X'
+                | b'i'
+        ) {
+            return None;
+        }
+        match pickle::shape(bytes) {
+            Shape::Complete { opcodes, .. } if opcodes >= 2 => {}
+            Shape::Truncated { opcodes } if opcodes >= 64 => {}
+            _ => return None,
+        }
+    }
+    if bytes.starts_with(TORCH_LEGACY_MAGIC) && container.is_none() {
+        return Some(Identity::with(Format::Pytorch, "legacy"));
+    }
+    let window = &bytes[..bytes.len().min(4096)];
+    if contains(window, b"joblib.numpy_pickle")
+        || contains(window, b"NumpyArrayWrapper")
+        || container.is_some()
+    {
+        return Some(match container {
+            Some(kind) => Identity::with(Format::Joblib, kind),
+            None => Identity::of(Format::Joblib),
+        });
+    }
+    Some(Identity::of(Format::Pickle))
+}
+
+/// joblib's compressed files: the stream's first bytes, decompressed, must be a pickle.
+fn compressed_pickle(prefix: &[u8]) -> Option<Identity> {
+    const PEEK: u64 = 4096;
+    let mut out = Vec::new();
+    let kind: &'static str = if prefix.len() >= 2
+        && prefix[0] == 0x78
+        && (u16::from(prefix[0]) << 8 | u16::from(prefix[1])) % 31 == 0
+        && prefix[1] & 0x20 == 0
+    {
+        let _ = flate2::read::ZlibDecoder::new(prefix)
+            .take(PEEK)
+            .read_to_end(&mut out);
+        "zlib"
+    } else if prefix.starts_with(b"\x1f\x8b\x08") {
+        let _ = flate2::read::GzDecoder::new(prefix)
+            .take(PEEK)
+            .read_to_end(&mut out);
+        "gzip"
+    } else if prefix.starts_with(b"BZh") && prefix.get(4..10) == Some(b"1AY&SY") {
+        let _ = bzip2::read::BzDecoder::new(prefix)
+            .take(PEEK)
+            .read_to_end(&mut out);
+        "bz2"
+    } else if prefix.starts_with(b"\xfd7zXZ\x00") {
+        let _ = liblzma::read::XzDecoder::new(prefix)
+            .take(PEEK)
+            .read_to_end(&mut out);
+        "xz"
+    } else if prefix.starts_with(b"\x5d\x00\x00") {
+        let stream = liblzma::stream::Stream::new_lzma_decoder(64 * 1024 * 1024).ok()?;
+        let _ = liblzma::read::XzDecoder::new_stream(prefix, stream)
+            .take(PEEK)
+            .read_to_end(&mut out);
+        "lzma"
+    } else if prefix.starts_with(b"\x04\x22\x4d\x18") {
+        let _ = lz4_flex::frame::FrameDecoder::new(prefix)
+            .take(PEEK)
+            .read_to_end(&mut out);
+        "lz4"
+    } else {
+        return None;
+    };
+    // Decoders may fail at the cut-off end of the prefix; what came out before counts.
+    if out.len() < 2 {
+        return None;
+    }
+    let binary = out[0] == 0x80 && out[1] <= 5;
+    let identity = pickle_identity(&out, Some(kind))?;
+    (binary || identity.format.is_some()).then_some(identity)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn hdf5<F: Read + Seek>(file: &mut F, size: u64, prefix: &[u8]) -> io::Result<Option<Identity>> {
+    const SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
+    // The superblock sits at 0 or after a user block of 512, 1024, 2048 … bytes.
+    let found = [0usize, 512, 1024, 2048, 4096, 8192, 16384, 32768]
+        .into_iter()
+        .any(|at| prefix.get(at..at + SIGNATURE.len()) == Some(SIGNATURE));
+    if !found {
+        return Ok(None);
+    }
+    let mut window = Vec::new();
+    file.seek(SeekFrom::Start(0))?;
+    file.take(HDF5_SNIFF_LEN.min(size))
+        .read_to_end(&mut window)?;
+    let keras = contains(&window, b"model_config") || contains(&window, b"keras_version");
+    Ok(Some(if keras {
+        Identity::of(Format::Keras)
+    } else {
+        Identity::of(Format::Hdf5)
+    }))
+}
+
+fn classify_zip(names: &[Vec<u8>]) -> Identity {
+    let text: Vec<String> = names
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    let in_one_folder = |file: &str| {
+        text.iter().any(|name| match name.rsplit_once('/') {
+            Some((dir, base)) => base == file && !dir.contains('/'),
+            None => name == file,
+        })
+    };
+    if in_one_folder("data.pkl") || in_one_folder("constants.pkl") {
+        let scripted = in_one_folder("constants.pkl")
+            || text.iter().any(|n| n.split('/').nth(1) == Some("code"));
+        return Identity::of(if scripted {
+            Format::Torchscript
+        } else {
+            Format::Pytorch
+        });
+    }
+    let root = |file: &str| text.iter().any(|n| n == file);
+    if root("config.json") && (root("metadata.json") || root("model.weights.h5")) {
+        return Identity::of(Format::Keras);
+    }
+    if !text.is_empty() && text.iter().all(|n| n.ends_with(".npy")) {
+        return Identity::with(Format::Numpy, "npz");
+    }
+    Identity::of(Format::Zip)
+}
+
+/// Lists a zip's member names from its central directory (zip64 aware), tolerating what torch
+/// tolerates. `None` when no central directory can be found.
+pub(crate) fn zip_names<F: Read + Seek>(
+    file: &mut F,
+    size: u64,
+) -> io::Result<Option<Vec<Vec<u8>>>> {
+    let tail_len = size.min(65_557);
+    file.seek(SeekFrom::Start(size - tail_len))?;
+    let mut tail = vec![0u8; usize::try_from(tail_len).unwrap_or(0)];
+    file.read_exact(&mut tail)?;
+    let Some(eocd) = tail.windows(4).rposition(|w| w == b"PK\x05\x06") else {
+        return Ok(None);
+    };
+    let record = &tail[eocd..];
+    if record.len() < 22 {
+        return Ok(None);
+    }
+    let mut entries = u64::from(u16_le(record, 10));
+    let mut cd_size = u64::from(u32_le(record, 12));
+    let mut cd_offset = u64::from(u32_le(record, 16));
+    if entries == 0xffff || cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff {
+        // zip64: the locator sits just before the end record.
+        let Some(locator) = eocd.checked_sub(20).map(|at| &tail[at..eocd]) else {
+            return Ok(None);
+        };
+        if !locator.starts_with(b"PK\x06\x07") {
+            return Ok(None);
+        }
+        let record_at = u64_le(locator, 8);
+        let mut record = [0u8; 56];
+        file.seek(SeekFrom::Start(record_at))?;
+        if file.read_exact(&mut record).is_err() || !record.starts_with(b"PK\x06\x06") {
+            return Ok(None);
+        }
+        entries = u64_le(&record, 32);
+        cd_size = u64_le(&record, 40);
+        cd_offset = u64_le(&record, 48);
+    }
+    if cd_size > MAX_CENTRAL_DIRECTORY
+        || cd_offset.checked_add(cd_size).is_none_or(|end| end > size)
+    {
+        return Ok(None);
+    }
+    let mut directory = vec![0u8; usize::try_from(cd_size).unwrap_or(0)];
+    file.seek(SeekFrom::Start(cd_offset))?;
+    file.read_exact(&mut directory)?;
+    let mut names = Vec::new();
+    let mut at = 0usize;
+    while at + 46 <= directory.len() && (names.len() as u64) < entries.max(1) * 2 {
+        let header = &directory[at..];
+        if !header.starts_with(b"PK\x01\x02") {
+            break;
+        }
+        let name_len = usize::from(u16_le(header, 28));
+        let extra_len = usize::from(u16_le(header, 30));
+        let comment_len = usize::from(u16_le(header, 32));
+        let Some(name) = header.get(46..46 + name_len) else {
+            break;
+        };
+        names.push(name.to_vec());
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    Ok(Some(names))
+}
+
+fn classify_tar<F: Read + Seek>(file: &mut F, size: u64) -> io::Result<Identity> {
+    let mut names = Vec::new();
+    let mut at = 0u64;
+    let mut header = [0u8; 512];
+    while names.len() < MAX_TAR_HEADERS && at + 512 <= size {
+        file.seek(SeekFrom::Start(at))?;
+        file.read_exact(&mut header)?;
+        if header.iter().all(|b| *b == 0) {
+            break;
+        }
+        let name_end = header[..100].iter().position(|b| *b == 0).unwrap_or(100);
+        let name = String::from_utf8_lossy(&header[..name_end]).into_owned();
+        let size_field = String::from_utf8_lossy(&header[124..136]);
+        let Ok(member_size) =
+            u64::from_str_radix(size_field.trim_matches(|c: char| c == '\0' || c == ' '), 8)
+        else {
+            break;
+        };
+        names.push(name.trim_start_matches("./").to_owned());
+        at = at
+            .saturating_add(512)
+            .saturating_add(member_size.div_ceil(512) * 512);
+    }
+    let has = |member: &str| names.iter().any(|n| n == member);
+    Ok(if has("pickle") && has("sys_info") {
+        Identity::with(Format::Pytorch, "tar")
+    } else {
+        Identity::of(Format::Tar)
+    })
+}
+
+/// ONNX `ModelProto` and TensorFlow `SavedModel` have no magic: both are protobuf messages that
+/// start with a small varint field 1. Identify them by walking the top-level fields.
+fn protobuf(prefix: &[u8], size: u64, name: &str) -> Option<Format> {
+    let fields = top_level_fields(prefix, size)?;
+    let (first_field, first_wire, first_value) = *fields.first()?;
+    if first_field != 1 || first_wire != 0 {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    let tensorflow_name = lower.ends_with(".pb");
+    // SavedModel: schema version 1, then meta graphs (field 2, a message).
+    let saved_model = first_value == 1
+        && fields.iter().skip(1).all(|(f, w, _)| *f == 2 && *w == 2)
+        && fields.len() >= 2;
+    if saved_model && tensorflow_name {
+        return Some(Format::Tensorflow);
+    }
+    // ONNX ModelProto: ir_version 3..=20 in practice, then only ModelProto fields.
+    const ONNX_FIELDS: &[(u64, u8)] = &[
+        (1, 0),
+        (2, 2),
+        (3, 2),
+        (4, 2),
+        (5, 0),
+        (6, 2),
+        (7, 2),
+        (8, 2),
+        (14, 2),
+        (20, 2),
+        (25, 2),
+        (26, 2),
+    ];
+    let onnx = (3..=20).contains(&first_value)
+        && fields.len() >= 2
+        && fields
+            .iter()
+            .all(|(f, w, _)| ONNX_FIELDS.contains(&(*f, *w)))
+        && fields.iter().any(|(f, _, _)| *f == 7 || *f == 8);
+    if onnx {
+        return Some(Format::Onnx);
+    }
+    saved_model.then_some(Format::Tensorflow)
+}
+
+/// Top-level (field, wire type, varint value or length) of a protobuf message, as far as the
+/// prefix reaches. `None` if anything is malformed.
+fn top_level_fields(prefix: &[u8], size: u64) -> Option<Vec<(u64, u8, u64)>> {
+    let mut fields = Vec::new();
+    let mut at = 0usize;
+    let mut absolute = 0u64;
+    while at < prefix.len() && fields.len() < 64 {
+        let (key, used) = varint(&prefix[at..])?;
+        at += used;
+        absolute += used as u64;
+        let field = key >> 3;
+        let wire = (key & 7) as u8;
+        if field == 0 {
+            return None;
+        }
+        match wire {
+            0 => {
+                let (value, used) = varint(prefix.get(at..)?)?;
+                at += used;
+                absolute += used as u64;
+                fields.push((field, wire, value));
+            }
+            2 => {
+                let (len, used) = varint(prefix.get(at..)?)?;
+                absolute = absolute.checked_add(used as u64)?.checked_add(len)?;
+                if absolute > size {
+                    return None;
+                }
+                fields.push((field, wire, len));
+                match usize::try_from(absolute)
+                    .ok()
+                    .filter(|a| *a <= prefix.len())
+                {
+                    Some(next) => at = next,
+                    None => break,
+                }
+            }
+            1 => {
+                at += 8;
+                absolute += 8;
+                fields.push((field, wire, 0));
+            }
+            5 => {
+                at += 4;
+                absolute += 4;
+                fields.push((field, wire, 0));
+            }
+            _ => return None,
+        }
+    }
+    (absolute <= size).then_some(fields)
+}
+
+fn varint(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, byte) in bytes.iter().take(10).enumerate() {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+fn u16_le(bytes: &[u8], at: usize) -> u16 {
+    bytes
+        .get(at..at + 2)
+        .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]))
+}
+fn u32_le(bytes: &[u8], at: usize) -> u32 {
+    bytes
+        .get(at..at + 4)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+fn u64_le(bytes: &[u8], at: usize) -> u64 {
+    bytes.get(at..at + 8).map_or(0, |b| {
+        let mut raw = [0u8; 8];
+        raw.copy_from_slice(b);
+        u64::from_le_bytes(raw)
+    })
+}

@@ -1,0 +1,162 @@
+//! Inspection: opens each discovered file safely, identifies it by content, and runs the reader
+//! for its format. Readers turn bytes into neutral [`Fact`]s; nothing here knows the policy.
+
+mod lfs;
+mod safetensors;
+
+use crate::discover::Candidate;
+use crate::format::Format;
+use crate::identify::{self, Identity};
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::OpenOptionsExt;
+
+/// Everything inspection learned about one file.
+#[derive(Debug)]
+pub(crate) struct Inspection {
+    pub(crate) display: String,
+    pub(crate) size: u64,
+    pub(crate) identity: Identity,
+    /// The formats the file name promises, if it promises any.
+    pub(crate) claimed: Option<&'static [Format]>,
+    pub(crate) sha256: Option<[u8; 32]>,
+    pub(crate) facts: Vec<Fact>,
+}
+
+/// A neutral statement about a file's content.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Fact {
+    /// The file could not be read to the end.
+    Unreadable { error: String },
+    /// A well-formed safetensors header.
+    SafetensorsHeader { tensors: usize, header_len: u64 },
+    /// A safetensors file that a loader would reject or misread.
+    SafetensorsInvalid {
+        problem: String,
+        offset: u64,
+        trailing_pickle: bool,
+    },
+    /// A Git LFS pointer in place of the content.
+    LfsPointer {
+        oid: Option<String>,
+        size: Option<u64>,
+    },
+    /// The format was identified but this build has no reader for it.
+    NoReader { format: Format },
+}
+
+/// Whether inspection found the file at all (special files are passed over).
+pub(crate) enum Outcome {
+    Inspected(Inspection),
+    NotRegular,
+}
+
+/// Inspects one file. `want_hash` asks for the SHA-256 of the whole content.
+pub(crate) fn inspect(candidate: &Candidate, want_hash: bool) -> Outcome {
+    let name = candidate
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let claimed = identify::claimed_by_name(&name);
+    let mut inspection = Inspection {
+        display: candidate.display.clone(),
+        size: 0,
+        identity: Identity {
+            format: None,
+            detail: None,
+        },
+        claimed,
+        sha256: None,
+        facts: Vec::new(),
+    };
+    let mut file = match open_regular(candidate) {
+        Ok(Some(file)) => file,
+        Ok(None) => return Outcome::NotRegular,
+        Err(error) => {
+            inspection.facts.push(Fact::Unreadable {
+                error: error.to_string(),
+            });
+            return Outcome::Inspected(inspection);
+        }
+    };
+    if let Err(error) = read_file(&mut file, &name, want_hash, &mut inspection) {
+        inspection.facts.push(Fact::Unreadable {
+            error: error.to_string(),
+        });
+    }
+    Outcome::Inspected(inspection)
+}
+
+/// Opens without following a symlink and without blocking on a FIFO, then makes sure what was
+/// opened is a regular file (the path could have changed since discovery).
+fn open_regular(candidate: &Candidate) -> io::Result<Option<File>> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(&candidate.path)?;
+    let meta = file.metadata()?;
+    Ok(meta.is_file().then_some(file))
+}
+
+fn read_file(
+    file: &mut File,
+    name: &str,
+    want_hash: bool,
+    inspection: &mut Inspection,
+) -> io::Result<()> {
+    let size = file.metadata()?.len();
+    inspection.size = size;
+    let mut prefix =
+        Vec::with_capacity(identify::PREFIX_LEN.min(usize::try_from(size).unwrap_or(usize::MAX)));
+    file.by_ref()
+        .take(identify::PREFIX_LEN as u64)
+        .read_to_end(&mut prefix)?;
+    inspection.identity = identify::identify(file, size, &prefix, name)?;
+    let format = inspection.identity.format;
+    let claims_safetensors = inspection.claimed == Some(&[Format::Safetensors]);
+    match format {
+        Some(Format::Safetensors) => inspection.facts.push(safetensors::inspect(file, size)?),
+        // Named .safetensors but not recognisable as one: the reader says exactly why.
+        None if claims_safetensors => inspection.facts.push(safetensors::inspect(file, size)?),
+        Some(Format::LfsPointer) => inspection.facts.push(lfs::inspect(&prefix)),
+        Some(
+            format @ (Format::Gguf
+            | Format::Onnx
+            | Format::Numpy
+            | Format::Pytorch
+            | Format::Torchscript
+            | Format::Pickle
+            | Format::Joblib
+            | Format::Keras
+            | Format::Tensorflow
+            | Format::SevenZip),
+        ) => inspection.facts.push(Fact::NoReader { format }),
+        Some(Format::Zip | Format::Tar | Format::Hdf5) | None => {}
+    }
+    if want_hash {
+        inspection.sha256 = Some(sha256(file)?);
+    }
+    Ok(())
+}
+
+/// Streams the whole file through SHA-256.
+fn sha256(file: &mut File) -> io::Result<[u8; 32]> {
+    file.seek(SeekFrom::Start(0))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hasher.finalize().into())
+}
+
+/// Lowercase hex of a digest.
+pub(crate) fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,371 @@
+//! Pickle streams: the opcode table of protocols 0–5 (CPython's `pickletools`), and a shape walk
+//! that recognises a pickle by structure (valid opcodes, arguments and stack effects) without
+//! running anything. The symbolic machine that resolves globals builds on this table.
+
+/// How an opcode's argument is encoded in the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arg {
+    None,
+    /// Fixed number of bytes.
+    Fixed(u8),
+    /// One newline-terminated line.
+    Line,
+    /// Two newline-terminated lines (GLOBAL, INST).
+    TwoLines,
+    /// A length prefix of 1, 4 or 8 little-endian bytes, then that many bytes.
+    Counted(u8),
+}
+
+/// How an opcode moves the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stack {
+    /// Pops `pops` items above the current mark, pushes `pushes`.
+    Plain {
+        pops: u8,
+        pushes: u8,
+    },
+    Mark,
+    PopMark,
+    /// Pops everything down to the mark, pushes `pushes`, then needs `below` items under it.
+    ToMark {
+        pushes: u8,
+        below: u8,
+    },
+    Stop,
+}
+
+/// One opcode of the pickle machine.
+#[derive(Debug, Clone, Copy)]
+#[expect(
+    dead_code,
+    reason = "name and protocol are for the symbolic machine's messages (issue 3)"
+)]
+pub(crate) struct Opcode {
+    pub(crate) code: u8,
+    pub(crate) name: &'static str,
+    pub(crate) arg: Arg,
+    pub(crate) stack: Stack,
+    pub(crate) protocol: u8,
+}
+
+const fn op(code: u8, name: &'static str, arg: Arg, stack: Stack, protocol: u8) -> Opcode {
+    Opcode {
+        code,
+        name,
+        arg,
+        stack,
+        protocol,
+    }
+}
+const fn plain(pops: u8, pushes: u8) -> Stack {
+    Stack::Plain { pops, pushes }
+}
+
+/// Every opcode CPython 3.13 knows.
+pub(crate) const OPCODES: &[Opcode] = &[
+    op(b'(', "MARK", Arg::None, Stack::Mark, 0),
+    op(b'.', "STOP", Arg::None, Stack::Stop, 0),
+    op(b'0', "POP", Arg::None, plain(1, 0), 0),
+    op(b'1', "POP_MARK", Arg::None, Stack::PopMark, 1),
+    op(b'2', "DUP", Arg::None, plain(1, 2), 0),
+    op(b'F', "FLOAT", Arg::Line, plain(0, 1), 0),
+    op(b'I', "INT", Arg::Line, plain(0, 1), 0),
+    op(b'J', "BININT", Arg::Fixed(4), plain(0, 1), 1),
+    op(b'K', "BININT1", Arg::Fixed(1), plain(0, 1), 1),
+    op(b'L', "LONG", Arg::Line, plain(0, 1), 0),
+    op(b'M', "BININT2", Arg::Fixed(2), plain(0, 1), 1),
+    op(b'N', "NONE", Arg::None, plain(0, 1), 0),
+    op(b'P', "PERSID", Arg::Line, plain(0, 1), 0),
+    op(b'Q', "BINPERSID", Arg::None, plain(1, 1), 1),
+    op(b'R', "REDUCE", Arg::None, plain(2, 1), 0),
+    op(b'S', "STRING", Arg::Line, plain(0, 1), 0),
+    op(b'T', "BINSTRING", Arg::Counted(4), plain(0, 1), 1),
+    op(b'U', "SHORT_BINSTRING", Arg::Counted(1), plain(0, 1), 1),
+    op(b'V', "UNICODE", Arg::Line, plain(0, 1), 0),
+    op(b'X', "BINUNICODE", Arg::Counted(4), plain(0, 1), 1),
+    op(b'a', "APPEND", Arg::None, plain(2, 1), 0),
+    op(b'b', "BUILD", Arg::None, plain(2, 1), 0),
+    op(b'c', "GLOBAL", Arg::TwoLines, plain(0, 1), 0),
+    op(
+        b'd',
+        "DICT",
+        Arg::None,
+        Stack::ToMark {
+            pushes: 1,
+            below: 0,
+        },
+        0,
+    ),
+    op(b'}', "EMPTY_DICT", Arg::None, plain(0, 1), 1),
+    op(
+        b'e',
+        "APPENDS",
+        Arg::None,
+        Stack::ToMark {
+            pushes: 0,
+            below: 1,
+        },
+        1,
+    ),
+    op(b'g', "GET", Arg::Line, plain(0, 1), 0),
+    op(b'h', "BINGET", Arg::Fixed(1), plain(0, 1), 1),
+    op(
+        b'i',
+        "INST",
+        Arg::TwoLines,
+        Stack::ToMark {
+            pushes: 1,
+            below: 0,
+        },
+        0,
+    ),
+    op(b'j', "LONG_BINGET", Arg::Fixed(4), plain(0, 1), 1),
+    op(
+        b'l',
+        "LIST",
+        Arg::None,
+        Stack::ToMark {
+            pushes: 1,
+            below: 0,
+        },
+        0,
+    ),
+    op(b']', "EMPTY_LIST", Arg::None, plain(0, 1), 1),
+    op(
+        b'o',
+        "OBJ",
+        Arg::None,
+        Stack::ToMark {
+            pushes: 1,
+            below: 0,
+        },
+        1,
+    ),
+    op(b'p', "PUT", Arg::Line, plain(1, 1), 0),
+    op(b'q', "BINPUT", Arg::Fixed(1), plain(1, 1), 1),
+    op(b'r', "LONG_BINPUT", Arg::Fixed(4), plain(1, 1), 1),
+    op(b's', "SETITEM", Arg::None, plain(3, 1), 0),
+    op(
+        b't',
+        "TUPLE",
+        Arg::None,
+        Stack::ToMark {
+            pushes: 1,
+            below: 0,
+        },
+        0,
+    ),
+    op(b')', "EMPTY_TUPLE", Arg::None, plain(0, 1), 1),
+    op(
+        b'u',
+        "SETITEMS",
+        Arg::None,
+        Stack::ToMark {
+            pushes: 0,
+            below: 1,
+        },
+        1,
+    ),
+    op(b'G', "BINFLOAT", Arg::Fixed(8), plain(0, 1), 1),
+    op(0x80, "PROTO", Arg::Fixed(1), plain(0, 0), 2),
+    op(0x81, "NEWOBJ", Arg::None, plain(2, 1), 2),
+    op(0x82, "EXT1", Arg::Fixed(1), plain(0, 1), 2),
+    op(0x83, "EXT2", Arg::Fixed(2), plain(0, 1), 2),
+    op(0x84, "EXT4", Arg::Fixed(4), plain(0, 1), 2),
+    op(0x85, "TUPLE1", Arg::None, plain(1, 1), 2),
+    op(0x86, "TUPLE2", Arg::None, plain(2, 1), 2),
+    op(0x87, "TUPLE3", Arg::None, plain(3, 1), 2),
+    op(0x88, "NEWTRUE", Arg::None, plain(0, 1), 2),
+    op(0x89, "NEWFALSE", Arg::None, plain(0, 1), 2),
+    op(0x8a, "LONG1", Arg::Counted(1), plain(0, 1), 2),
+    op(0x8b, "LONG4", Arg::Counted(4), plain(0, 1), 2),
+    op(b'B', "BINBYTES", Arg::Counted(4), plain(0, 1), 3),
+    op(b'C', "SHORT_BINBYTES", Arg::Counted(1), plain(0, 1), 3),
+    op(0x8c, "SHORT_BINUNICODE", Arg::Counted(1), plain(0, 1), 4),
+    op(0x8d, "BINUNICODE8", Arg::Counted(8), plain(0, 1), 4),
+    op(0x8e, "BINBYTES8", Arg::Counted(8), plain(0, 1), 4),
+    op(0x8f, "EMPTY_SET", Arg::None, plain(0, 1), 4),
+    op(
+        0x90,
+        "ADDITEMS",
+        Arg::None,
+        Stack::ToMark {
+            pushes: 0,
+            below: 1,
+        },
+        4,
+    ),
+    op(
+        0x91,
+        "FROZENSET",
+        Arg::None,
+        Stack::ToMark {
+            pushes: 1,
+            below: 0,
+        },
+        4,
+    ),
+    op(0x92, "NEWOBJ_EX", Arg::None, plain(3, 1), 4),
+    op(0x93, "STACK_GLOBAL", Arg::None, plain(2, 1), 4),
+    op(0x94, "MEMOIZE", Arg::None, plain(1, 1), 4),
+    op(0x95, "FRAME", Arg::Fixed(8), plain(0, 0), 4),
+    op(0x96, "BYTEARRAY8", Arg::Counted(8), plain(0, 1), 5),
+    op(0x97, "NEXT_BUFFER", Arg::None, plain(0, 1), 5),
+    op(0x98, "READONLY_BUFFER", Arg::None, plain(1, 1), 5),
+];
+
+/// The opcode for a byte, if it is one.
+pub(crate) fn opcode(byte: u8) -> Option<&'static Opcode> {
+    OPCODE_INDEX[usize::from(byte)].map(|i| &OPCODES[usize::from(i)])
+}
+
+static OPCODE_INDEX: [Option<u8>; 256] = {
+    let mut index = [None; 256];
+    let mut i = 0;
+    while i < OPCODES.len() {
+        index[OPCODES[i].code as usize] = Some(i as u8);
+        i += 1;
+    }
+    index
+};
+
+/// What a shape walk over the start of a stream concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// A complete pickle ended with STOP at this offset (exclusive).
+    Complete { end: usize, opcodes: usize },
+    /// The bytes ran out while every opcode so far was valid.
+    Truncated { opcodes: usize },
+    /// Not a pickle: an unknown opcode, a bad argument or a stack underflow at this offset.
+    Invalid { offset: usize },
+}
+
+/// Walks opcodes from the start of `bytes`, checking arguments and stack effects as CPython's
+/// unpickler would, without building any object. Used to recognise pickles by content.
+pub(crate) fn shape(bytes: &[u8]) -> Shape {
+    let mut pos = 0usize;
+    let mut depth: usize = 0;
+    let mut marks: Vec<usize> = Vec::new();
+    let mut opcodes = 0usize;
+    while pos < bytes.len() {
+        let start = pos;
+        let Some(op) = opcode(bytes[pos]) else {
+            return Shape::Invalid { offset: start };
+        };
+        pos += 1;
+        let arg_end = match op.arg {
+            Arg::None => Some(pos),
+            Arg::Fixed(n) => pos.checked_add(usize::from(n)),
+            Arg::Line => line_end(bytes, pos),
+            Arg::TwoLines => line_end(bytes, pos).and_then(|e| line_end(bytes, e)),
+            Arg::Counted(width) => counted_end(bytes, pos, width),
+        };
+        let Some(arg_end) = arg_end else {
+            return Shape::Truncated { opcodes };
+        };
+        if arg_end > bytes.len() {
+            return Shape::Truncated { opcodes };
+        }
+        if op.code == 0x80 && bytes.get(pos).is_none_or(|p| *p > 5) {
+            return Shape::Invalid { offset: start };
+        }
+        if matches!(op.arg, Arg::Line | Arg::TwoLines) && !printable(&bytes[pos..arg_end]) {
+            return Shape::Invalid { offset: start };
+        }
+        pos = arg_end;
+        opcodes += 1;
+        let base = marks.last().copied().unwrap_or(0);
+        match op.stack {
+            Stack::Plain { pops, pushes } => {
+                let pops = usize::from(pops);
+                if depth < base + pops {
+                    return Shape::Invalid { offset: start };
+                }
+                depth = depth - pops + usize::from(pushes);
+            }
+            Stack::Mark => marks.push(depth),
+            Stack::PopMark => match marks.pop() {
+                Some(mark) => depth = mark,
+                None => return Shape::Invalid { offset: start },
+            },
+            Stack::ToMark { pushes, below } => {
+                let Some(mark) = marks.pop() else {
+                    return Shape::Invalid { offset: start };
+                };
+                let outer = marks.last().copied().unwrap_or(0);
+                if mark < outer + usize::from(below) || (op.code == b'o' && depth == mark) {
+                    return Shape::Invalid { offset: start };
+                }
+                depth = mark + usize::from(pushes);
+            }
+            Stack::Stop => {
+                if depth == 0 {
+                    return Shape::Invalid { offset: start };
+                }
+                return Shape::Complete { end: pos, opcodes };
+            }
+        }
+    }
+    Shape::Truncated { opcodes }
+}
+
+fn line_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    rest.iter().position(|b| *b == b'\n').map(|i| from + i + 1)
+}
+
+fn counted_end(bytes: &[u8], from: usize, width: u8) -> Option<usize> {
+    let width = usize::from(width);
+    let raw = bytes.get(from..from + width)?;
+    let mut len: u64 = 0;
+    for (i, byte) in raw.iter().enumerate() {
+        len |= u64::from(*byte) << (8 * i);
+    }
+    let len = usize::try_from(len).ok()?;
+    (from + width).checked_add(len).or(Some(usize::MAX))
+}
+
+/// Text arguments of protocol-0 opcodes are printable lines (names, numbers, quoted strings).
+fn printable(line: &[u8]) -> bool {
+    line.iter().all(|b| {
+        *b == b'\n' || *b == b'\r' || *b == b'\t' || (0x20..0x7f).contains(b) || *b >= 0x80
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_has_no_duplicate_codes() {
+        let mut seen = std::collections::BTreeSet::new();
+        for op in OPCODES {
+            assert!(seen.insert(op.code), "{} twice", op.name);
+        }
+        assert_eq!(OPCODES.len(), 68);
+    }
+
+    #[test]
+    fn protocol_zero_dict() {
+        let bytes = b"(dp0\nVa\np1\nI1\ns.";
+        assert!(matches!(shape(bytes), Shape::Complete { .. }));
+    }
+
+    #[test]
+    fn text_is_not_a_pickle() {
+        assert!(matches!(shape(b"(a."), Shape::Invalid { .. }));
+        assert!(matches!(
+            shape(b"x marks the spot\n"),
+            Shape::Invalid { .. }
+        ));
+        assert!(matches!(shape(b"Nothing to see."), Shape::Invalid { .. }));
+    }
+
+    #[test]
+    fn truncated_stream() {
+        assert!(matches!(
+            shape(b"\x80\x02cposix\nsys"),
+            Shape::Truncated { .. }
+        ));
+    }
+}
