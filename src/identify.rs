@@ -141,6 +141,12 @@ fn is_safetensors(prefix: &[u8], size: u64) -> bool {
         && prefix.get(8) == Some(&b'{')
 }
 
+/// What a member's first bytes are, as far as pickles go: a pickle (`pickle`, `joblib`,
+/// `pytorch` legacy) or a compressed pickle (format joblib with the compression as detail).
+pub(crate) fn sniff_pickle(bytes: &[u8]) -> Option<Identity> {
+    pickle_identity(bytes, None).or_else(|| compressed_pickle(bytes))
+}
+
 /// Pickles by structure. `container` names the compression when the bytes came out of one.
 fn pickle_identity(bytes: &[u8], container: Option<&'static str>) -> Option<Identity> {
     const TORCH_LEGACY_MAGIC: &[u8] = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";

@@ -2,15 +2,20 @@
 //! beside the code that emits it; `gate explain` prints it from here.
 
 use crate::finding::Rule;
-use crate::judge::{files, formats, safetensors, waivers};
+use crate::judge::{files, formats, pickle, safetensors, waivers};
 
 /// Every rule, sorted by id.
 pub(crate) static ALL: &[&Rule] = &[
+    &pickle::ARCHIVE_LIMIT,
+    &pickle::ARCHIVE_UNREADABLE,
     &files::FILE_UNREADABLE,
     &formats::FORMAT_MISMATCH,
     &formats::FORMAT_NOT_ALLOWED,
     &formats::FORMAT_UNSUPPORTED,
     &formats::LFS_POINTER_NOT_PULLED,
+    &pickle::PICKLE_DANGEROUS_GLOBAL,
+    &pickle::PICKLE_GLOBAL_NOT_ALLOWED,
+    &pickle::PICKLE_MALFORMED,
     &safetensors::SAFETENSORS_INVALID,
     &files::SYMLINK_OUTSIDE_ROOT,
     &waivers::WAIVER_EXPIRED,

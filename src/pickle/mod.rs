@@ -2,6 +2,76 @@
 //! that recognises a pickle by structure (valid opcodes, arguments and stack effects) without
 //! running anything. The symbolic machine that resolves globals builds on this table.
 
+pub(crate) mod machine;
+pub(crate) mod source;
+
+use machine::{Collector, End, Limits, Value};
+use source::Source;
+
+/// How a stream of stacked pickles ended, when it did not end cleanly.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Ending {
+    Malformed { offset: u64, problem: String },
+    Limit { offset: u64, what: &'static str },
+    Io(String),
+}
+
+/// What one stream (a file, a member) holds.
+#[derive(Debug, Default)]
+pub(crate) struct StreamReport {
+    pub(crate) collector: Collector,
+    pub(crate) ending: Option<Ending>,
+    /// The value each complete pickle returned, in order.
+    pub(crate) values: Vec<Value>,
+}
+
+/// Reads stacked pickles from `source`: `count` of them, or until the stream ends. Bytes after
+/// the last STOP that are not a complete pickle end the stream as malformed (fail closed).
+pub(crate) fn scan_stream(source: &mut Source<'_>, limits: &Limits, count: Option<usize>) -> StreamReport {
+    let mut report = StreamReport::default();
+    loop {
+        if count.is_some_and(|n| report.values.len() >= n) {
+            break;
+        }
+        match source.at_end() {
+            Ok(true) => {
+                if report.values.is_empty() || count.is_some() {
+                    report.ending = Some(Ending::Malformed {
+                        offset: source.offset(),
+                        problem: "the stream ends before STOP (truncated)".to_owned(),
+                    });
+                }
+                break;
+            }
+            Ok(false) => {}
+            Err(source::SourceError::Budget) => {
+                report.ending = Some(Ending::Limit { offset: source.offset(), what: "decompressed bytes" });
+                break;
+            }
+            Err(source::SourceError::Io(e)) => {
+                report.ending = Some(Ending::Io(e.to_string()));
+                break;
+            }
+        }
+        match machine::run(source, &mut report.collector, limits) {
+            End::Stop(value) => report.values.push(value),
+            End::Malformed { offset, problem } => {
+                report.ending = Some(Ending::Malformed { offset, problem });
+                break;
+            }
+            End::Limit { offset, what } => {
+                report.ending = Some(Ending::Limit { offset, what });
+                break;
+            }
+            End::Io(e) => {
+                report.ending = Some(Ending::Io(e));
+                break;
+            }
+        }
+    }
+    report
+}
+
 /// How an opcode's argument is encoded in the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Arg {
@@ -36,10 +106,7 @@ pub(crate) enum Stack {
 
 /// One opcode of the pickle machine.
 #[derive(Debug, Clone, Copy)]
-#[expect(
-    dead_code,
-    reason = "name and protocol are for the symbolic machine's messages (issue 3)"
-)]
+#[expect(dead_code, reason = "protocol documents the table; the machine does not need it")]
 pub(crate) struct Opcode {
     pub(crate) code: u8,
     pub(crate) name: &'static str,
