@@ -174,12 +174,15 @@ fn pickle_identity(bytes: &[u8], container: Option<&'static str>) -> Option<Iden
                 | b'U'
                 | b'X'
                 | b'i'
-        ) {
+        ) && !pickle::machine::calls_a_global(bytes)
+        {
             return None;
         }
         match pickle::shape(bytes) {
             Shape::Complete { opcodes, .. } if opcodes >= 2 => {}
             Shape::Truncated { opcodes } if opcodes >= 64 => {}
+            // A stream that calls a global before it breaks is what nullifAI shipped.
+            _ if pickle::machine::calls_a_global(bytes) => {}
             _ => return None,
         }
     }

@@ -53,6 +53,8 @@ pub(crate) enum Fact {
         module: Option<String>,
         name: Option<String>,
         invoked: bool,
+        /// Only a plain `pickle.load` of a joblib file would read it (inline-array bytes).
+        plain_loader_only: bool,
     },
     /// A pickle stream a loader would stop on with an error (what came before it still ran).
     PickleMalformed {

@@ -114,6 +114,7 @@ impl Reader<'_> {
                 module: global.module,
                 name: global.name,
                 invoked: global.invoked,
+                plain_loader_only: global.plain_loader_only,
             });
         }
         match report.ending {

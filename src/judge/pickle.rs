@@ -142,8 +142,15 @@ pub(super) fn judge(policy: &Policy, inspection: &Inspection, out: &mut Vec<Find
                 module,
                 name,
                 invoked,
+                plain_loader_only,
             } => match global_finding(policy, path, module.as_deref(), name.as_deref(), *invoked)
             {
+                // A second reading of joblib array bytes: a benign object array names
+                // `NumpyArrayWrapper.dtype` under it (and fails harmlessly), so only known-
+                // dangerous globals are reported from it.
+                Some(finding) if *plain_loader_only && finding.rule != PICKLE_DANGEROUS_GLOBAL.id => {
+                    continue;
+                }
                 Some(finding) => finding.member(member.clone()).offset(*offset),
                 None => continue,
             },

@@ -425,9 +425,8 @@ pub(crate) fn is_dangerous(module: &str, name: &str) -> bool {
     if parts.iter().any(|p| ESCAPE_ATTRIBUTES.contains(p)) {
         return true;
     }
-    if matches!(module, "builtins" | "__builtin__" | "__builtins__")
-        && !SAFE_BUILTINS.contains(&name)
-    {
+    // `__builtin__` is judged by its Python 3 spelling (the caller maps it first).
+    if matches!(module, "builtins" | "__builtins__") && !SAFE_BUILTINS.contains(&name) {
         return true;
     }
     if listed(&format!("{module}.{name}")) {
@@ -598,6 +597,7 @@ mod tests {
         assert!(is_dangerous("posix", "system"));
         assert!(is_dangerous("builtins", "eval"));
         assert!(is_dangerous("__builtin__", "getattr"));
+        assert!(!is_dangerous("__builtin__", "xrange"));
         assert!(is_dangerous("torch", "_utils.builtins.exec"));
         assert!(!is_dangerous("builtins", "set"));
         assert!(!is_dangerous("collections", "OrderedDict"));

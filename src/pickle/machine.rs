@@ -56,6 +56,8 @@ pub(crate) struct FoundGlobal {
     pub(crate) offset: u64,
     /// Whether anything calls it (REDUCE, NEWOBJ, OBJ, INST, BUILD or a container op on it).
     pub(crate) invoked: bool,
+    /// Seen only by reading joblib inline-array bytes the way plain `pickle.load` would.
+    pub(crate) plain_loader_only: bool,
 }
 
 /// Everything the machine learned from the streams of one member.
@@ -68,9 +70,18 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    fn intern(&mut self, module: Option<String>, name: Option<String>, offset: u64) -> usize {
+    fn intern(
+        &mut self,
+        module: Option<String>,
+        name: Option<String>,
+        offset: u64,
+        side: bool,
+    ) -> usize {
         let key = (module, name);
         if let Some(at) = self.index.get(&key) {
+            if !side && let Some(global) = self.globals.get_mut(*at) {
+                global.plain_loader_only = false;
+            }
             return *at;
         }
         let at = self.globals.len();
@@ -79,6 +90,7 @@ impl Collector {
             name: key.1.clone(),
             offset,
             invoked: false,
+            plain_loader_only: side,
         });
         self.index.insert(key, at);
         at
@@ -186,6 +198,37 @@ pub(crate) fn run(source: &mut Source<'_>, collector: &mut Collector, limits: &L
         opcodes: 0,
     };
     machine.run()
+}
+
+/// Whether `bytes` start a stream that calls an importable global before it ends or breaks: a
+/// loader would run that call, so the bytes are a pickle whatever else follows (a protocol 0
+/// payload in front of junk, operands before any PROTO).
+pub(crate) fn calls_a_global(bytes: &[u8]) -> bool {
+    let limits = Limits {
+        opcodes: 100_000,
+        ..Limits::default()
+    };
+    let mut source = Source::new(super::source::Inner::Slice(bytes), u64::MAX);
+    let mut collector = Collector::default();
+    let mut machine = Machine {
+        source: &mut source,
+        collector: &mut collector,
+        limits: &limits,
+        mode: Mode::Side,
+        stack: Vec::new(),
+        hidden: 0,
+        marks: Vec::new(),
+        memo: Memo {
+            own: HashMap::new(),
+            parent: None,
+        },
+        frame_end: None,
+        cells: 0,
+        depth: 0,
+        opcodes: 0,
+    };
+    let _ = machine.run();
+    collector.globals.iter().any(|g| g.invoked)
 }
 
 struct Machine<'s, 'a, 'c, 'p> {
@@ -553,7 +596,8 @@ impl Machine<'_, '_, '_, '_> {
                 if self.mode == Mode::Side && !(importable(module.as_deref()) && importable(name.as_deref())) {
                     return bad(at, "not an importable name");
                 }
-                let global = Value::Global(self.collector.intern(module, name, at));
+                let side = self.mode == Mode::Side;
+                let global = Value::Global(self.collector.intern(module, name, at, side));
                 if code == b'c' {
                     push!(global)
                 } else {
@@ -575,7 +619,9 @@ impl Machine<'_, '_, '_, '_> {
                 if self.mode == Mode::Side && !(importable(module.as_deref()) && importable(name.as_deref())) {
                     return bad(at, "not an importable name");
                 }
-                let global = self.collector.intern(module, name, at);
+                let global = self
+                    .collector
+                    .intern(module, name, at, self.mode == Mode::Side);
                 push!(Value::Global(global))
             }
             0x82..=0x84 => {
@@ -586,9 +632,12 @@ impl Machine<'_, '_, '_, '_> {
                 if code == 0 {
                     return bad(at, "extension code 0");
                 }
-                let global =
-                    self.collector
-                        .intern(None, Some(format!("<extension code {code}>")), at);
+                let global = self.collector.intern(
+                    None,
+                    Some(format!("<extension code {code}>")),
+                    at,
+                    self.mode == Mode::Side,
+                );
                 push!(Value::Global(global))
             }
             b'd' => {

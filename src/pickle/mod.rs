@@ -336,7 +336,11 @@ pub(crate) fn shape(bytes: &[u8]) -> Shape {
         if op.code == 0x80 && bytes.get(pos).is_none_or(|p| *p > 5) {
             return Shape::Invalid { offset: start };
         }
-        if matches!(op.arg, Arg::Line | Arg::TwoLines) && !printable(&bytes[pos..arg_end]) {
+        // UNICODE lines are raw-unicode-escape: control characters other than CR/LF stay raw.
+        if matches!(op.arg, Arg::Line | Arg::TwoLines)
+            && op.code != b'V'
+            && !printable(&bytes[pos..arg_end])
+        {
             return Shape::Invalid { offset: start };
         }
         pos = arg_end;
