@@ -132,7 +132,12 @@ impl Reader<'_> {
     }
 
     /// Stacked pickles in a blob (`count` of them, or to the end).
-    fn stream(&mut self, blob: &Blob<'_>, member: Option<&str>, count: Option<usize>) -> Vec<String> {
+    fn stream(
+        &mut self,
+        blob: &Blob<'_>,
+        member: Option<&str>,
+        count: Option<usize>,
+    ) -> Vec<String> {
         let inner = match *blob {
             Blob::File { file, base, len } => Inner::File {
                 file,
@@ -348,7 +353,10 @@ impl Reader<'_> {
                 Vec::new()
             }
             Kind::SevenZip => {
-                self.unreadable(Some(&name), "7z archives cannot be opened by this version of gate");
+                self.unreadable(
+                    Some(&name),
+                    "7z archives cannot be opened by this version of gate",
+                );
                 Vec::new()
             }
             Kind::Other => Vec::new(),
@@ -388,7 +396,11 @@ impl Reader<'_> {
         };
         self.members += members.len() as u64;
         if self.members > self.container.max_members {
-            self.limit(prefix, None, "too many archive members (models.max-archive-members)");
+            self.limit(
+                prefix,
+                None,
+                "too many archive members (models.max-archive-members)",
+            );
             return;
         }
         for (name, offset, len) in members {
@@ -421,7 +433,10 @@ impl Reader<'_> {
                 Kind::Npy => self.npy(&content, Some(&label)),
                 Kind::Zip => self.zip(&content, &label, 1),
                 Kind::SevenZip => {
-                    self.unreadable(Some(&label), "7z archives cannot be opened by this version of gate");
+                    self.unreadable(
+                        Some(&label),
+                        "7z archives cannot be opened by this version of gate",
+                    );
                 }
                 Kind::Other => {}
             }
@@ -542,7 +557,8 @@ fn tar_members(blob: &Blob<'_>) -> Result<Vec<(String, u64, u64)>, String> {
     let mut long_name: Option<String> = None;
     let mut header = [0u8; 512];
     while at + 512 <= blob.len() {
-        blob.read_exact_at(&mut header, at).map_err(|e| e.to_string())?;
+        blob.read_exact_at(&mut header, at)
+            .map_err(|e| e.to_string())?;
         if header.iter().all(|b| *b == 0) {
             break;
         }
@@ -566,7 +582,8 @@ fn tar_members(blob: &Blob<'_>) -> Result<Vec<(String, u64, u64)>, String> {
                 return Err("extended header too large".to_owned());
             }
             let mut buf = vec![0u8; usize::try_from(size).unwrap_or(0)];
-            blob.read_exact_at(&mut buf, data).map_err(|e| e.to_string())?;
+            blob.read_exact_at(&mut buf, data)
+                .map_err(|e| e.to_string())?;
             Ok(buf)
         };
         match kind {

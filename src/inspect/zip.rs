@@ -221,10 +221,8 @@ pub(crate) fn data<'a>(blob: &Blob<'a>, entry: &Entry) -> io::Result<Blob<'a>> {
             "no local header where the central directory points",
         ));
     }
-    let start = entry.local_offset
-        + 30
-        + u64::from(u16_le(&local, 26))
-        + u64::from(u16_le(&local, 28));
+    let start =
+        entry.local_offset + 30 + u64::from(u16_le(&local, 26)) + u64::from(u16_le(&local, 28));
     blob.slice(start, entry.compressed).ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::UnexpectedEof,

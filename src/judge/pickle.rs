@@ -217,7 +217,9 @@ fn global_finding(
             PICKLE_DANGEROUS_GLOBAL
                 .at(path, format!("pickle {verb} {shown}"))
                 .evidence("global", shown)
-                .help("do not load this file; convert the model to safetensors from a trusted copy"),
+                .help(
+                    "do not load this file; convert the model to safetensors from a trusted copy",
+                ),
         );
     }
     if allowed(policy, &module3, &name3) {
@@ -263,7 +265,13 @@ pub(crate) fn allowed(policy: &Policy, module: &str, name: &str) -> bool {
         }
         None => entry == full,
     };
-    if policy.models.pickle.allow_globals.iter().any(|e| matches(e)) {
+    if policy
+        .models
+        .pickle
+        .allow_globals
+        .iter()
+        .any(|e| matches(e))
+    {
         return true;
     }
     policy

@@ -480,7 +480,10 @@ const NAME_MAPPING: &[((&str, &str), (&str, &str))] = &[
     (("itertools", "ifilter"), ("builtins", "filter")),
     (("itertools", "ifilterfalse"), ("itertools", "filterfalse")),
     (("itertools", "izip_longest"), ("itertools", "zip_longest")),
-    (("UserDict", "IterableUserDict"), ("collections", "UserDict")),
+    (
+        ("UserDict", "IterableUserDict"),
+        ("collections", "UserDict"),
+    ),
     (("UserList", "UserList"), ("collections", "UserList")),
     (("UserString", "UserString"), ("collections", "UserString")),
     (("UserDict", "UserDict"), ("collections", "UserDict")),
@@ -500,8 +503,14 @@ const NAME_MAPPING: &[((&str, &str), (&str, &str))] = &[
         ("multiprocessing.popen_fork", "Popen"),
     ),
     (("urllib", "getproxies"), ("urllib.request", "getproxies")),
-    (("urllib", "pathname2url"), ("urllib.request", "pathname2url")),
-    (("urllib", "url2pathname"), ("urllib.request", "url2pathname")),
+    (
+        ("urllib", "pathname2url"),
+        ("urllib.request", "pathname2url"),
+    ),
+    (
+        ("urllib", "url2pathname"),
+        ("urllib.request", "url2pathname"),
+    ),
     (("urllib", "urlcleanup"), ("urllib.request", "urlcleanup")),
     (("urllib", "urlopen"), ("urllib.request", "urlopen")),
     (("urllib", "urlretrieve"), ("urllib.request", "urlretrieve")),

@@ -402,7 +402,10 @@ impl Machine<'_, '_, '_, '_> {
                 }
                 let signed = matches!(code, b'T' | 0x8b);
                 if (signed && width == 4 && len >= 1 << 31) || len >= 1 << 63 {
-                    return Ok(bad(at, format!("{} has a negative or huge length", op.name)));
+                    return Ok(bad(
+                        at,
+                        format!("{} has a negative or huge length", op.name),
+                    ));
                 }
                 match self.source.counted(len, KEEP_TEXT)? {
                     Some(bytes) => counted = Some((bytes, len as usize <= KEEP_TEXT)),
@@ -464,6 +467,11 @@ impl Machine<'_, '_, '_, '_> {
             }
             b'.' => {
                 let value = pop!();
+                // The C unpickler reads a whole frame before running it; one that claims bytes
+                // past its STOP makes loaders disagree about where the next pickle starts.
+                if self.frame_end.is_some_and(|end| end > self.source.offset()) {
+                    return bad(at, "a FRAME extends past the STOP that ends the pickle");
+                }
                 return Step::Done(End::Stop(value));
             }
             b'0' => {
@@ -593,7 +601,9 @@ impl Machine<'_, '_, '_, '_> {
                 };
                 let module = m_ok.then_some(module);
                 let name = n_ok.then_some(name);
-                if self.mode == Mode::Side && !(importable(module.as_deref()) && importable(name.as_deref())) {
+                if self.mode == Mode::Side
+                    && !(importable(module.as_deref()) && importable(name.as_deref()))
+                {
                     return bad(at, "not an importable name");
                 }
                 let side = self.mode == Mode::Side;
@@ -616,7 +626,9 @@ impl Machine<'_, '_, '_, '_> {
                     _ => None,
                 };
                 let (module, name) = (as_text(&module), as_text(&name));
-                if self.mode == Mode::Side && !(importable(module.as_deref()) && importable(name.as_deref())) {
+                if self.mode == Mode::Side
+                    && !(importable(module.as_deref()) && importable(name.as_deref()))
+                {
                     return bad(at, "not an importable name");
                 }
                 let global = self
@@ -760,6 +772,9 @@ impl Machine<'_, '_, '_, '_> {
                     return bad(at, "a new FRAME starts before the current one ends");
                 }
                 let len = u64::from_le_bytes(le8(fixed));
+                if len >= 1 << 63 {
+                    return bad(at, "FRAME length exceeds what any loader accepts");
+                }
                 self.frame_end = Some(self.source.offset().saturating_add(len));
             }
             0x97 => push!(Value::Other),
@@ -936,11 +951,7 @@ impl Machine<'_, '_, '_, '_> {
             Err(SourceError::Io(e)) => return Some(Step::Done(End::Io(e.to_string()))),
         };
         let whole_rest = ahead.len() < lookahead;
-        let mut side_source = Source::at(
-            super::source::Inner::Slice(&ahead),
-            u64::MAX,
-            start,
-        );
+        let mut side_source = Source::at(super::source::Inner::Slice(&ahead), u64::MAX, start);
         const SIDE_STACK: usize = 4096;
         let skip = self.stack.len().saturating_sub(SIDE_STACK);
         let mut side = Machine {
@@ -1052,9 +1063,7 @@ fn importable(text: Option<&str>) -> bool {
         !text.is_empty()
             && text.split('.').all(|part| {
                 let mut chars = part.chars();
-                chars
-                    .next()
-                    .is_some_and(|c| c == '_' || c.is_alphabetic())
+                chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
                     && chars.all(|c| c == '_' || c.is_alphanumeric())
             })
     })

@@ -27,7 +27,11 @@ pub(crate) struct StreamReport {
 
 /// Reads stacked pickles from `source`: `count` of them, or until the stream ends. Bytes after
 /// the last STOP that are not a complete pickle end the stream as malformed (fail closed).
-pub(crate) fn scan_stream(source: &mut Source<'_>, limits: &Limits, count: Option<usize>) -> StreamReport {
+pub(crate) fn scan_stream(
+    source: &mut Source<'_>,
+    limits: &Limits,
+    count: Option<usize>,
+) -> StreamReport {
     let mut report = StreamReport::default();
     loop {
         if count.is_some_and(|n| report.values.len() >= n) {
@@ -45,7 +49,10 @@ pub(crate) fn scan_stream(source: &mut Source<'_>, limits: &Limits, count: Optio
             }
             Ok(false) => {}
             Err(source::SourceError::Budget) => {
-                report.ending = Some(Ending::Limit { offset: source.offset(), what: "decompressed bytes" });
+                report.ending = Some(Ending::Limit {
+                    offset: source.offset(),
+                    what: "decompressed bytes",
+                });
                 break;
             }
             Err(source::SourceError::Io(e)) => {
@@ -106,7 +113,10 @@ pub(crate) enum Stack {
 
 /// One opcode of the pickle machine.
 #[derive(Debug, Clone, Copy)]
-#[expect(dead_code, reason = "protocol documents the table; the machine does not need it")]
+#[expect(
+    dead_code,
+    reason = "protocol documents the table; the machine does not need it"
+)]
 pub(crate) struct Opcode {
     pub(crate) code: u8,
     pub(crate) name: &'static str,
