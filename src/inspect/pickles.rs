@@ -299,8 +299,30 @@ impl Reader<'_> {
                     return Vec::new();
                 }
                 let kind = self.classify(&sniff, &entry.name);
-                if kind == Kind::Other {
-                    return Vec::new();
+                let inflate =
+                    || flate2::read::DeflateDecoder::new(data.reader()).take(entry.uncompressed);
+                match kind {
+                    Kind::Other => return Vec::new(),
+                    // Streams need no random access: inflate as the machine reads.
+                    Kind::Pickle => {
+                        let mut source =
+                            Source::new(Inner::Reader(Box::new(inflate())), self.budget);
+                        let mut report = pickle::scan_stream(&mut source, &self.limits, None);
+                        self.budget = source.budget();
+                        let keys = std::mem::take(&mut report.collector.storage_keys);
+                        self.record(Some(&name), report);
+                        return keys;
+                    }
+                    Kind::Compressed(compression) => {
+                        if let Some(decoder) = Self::decoder(compression, Box::new(inflate())) {
+                            let mut source = Source::new(Inner::Reader(decoder), self.budget);
+                            let report = pickle::scan_stream(&mut source, &self.limits, None);
+                            self.budget = source.budget();
+                            self.record(Some(&name), report);
+                        }
+                        return Vec::new();
+                    }
+                    Kind::Npy | Kind::Zip | Kind::SevenZip => {}
                 }
                 if entry.uncompressed > MAX_NESTED_IN_MEMORY.min(self.budget) {
                     self.limit(
@@ -311,9 +333,7 @@ impl Reader<'_> {
                     return Vec::new();
                 }
                 let mut all = Vec::new();
-                let mut decoder =
-                    flate2::read::DeflateDecoder::new(data.reader()).take(entry.uncompressed);
-                if let Err(error) = decoder.read_to_end(&mut all) {
+                if let Err(error) = inflate().read_to_end(&mut all) {
                     self.unreadable(Some(&name), format!("deflate: {error}"));
                     return Vec::new();
                 }
@@ -656,4 +676,68 @@ fn npy_has_object(header: &str) -> Option<bool> {
         }
     }
     saw_code.then_some(has_object)
+}
+
+/// Containers built from mutated real archives never panic, hang or exhaust memory.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use std::io::Write;
+
+    const SEEDS: &[&[u8]] = &[
+        include_bytes!("../../tests/fixtures/pickles/benign/torch/state_dict.pt"),
+        include_bytes!("../../tests/fixtures/pickles/benign/torch/legacy_state_dict.pt"),
+        include_bytes!("../../tests/fixtures/pickles/benign/numpy/compressed.npz"),
+        include_bytes!("../../tests/fixtures/pickles/benign/joblib/arrays.zlib.joblib"),
+        include_bytes!("../../tests/fixtures/pickles/malicious/nested.zip"),
+        include_bytes!("../../tests/fixtures/pickles/malicious/legacy.tar.pt"),
+        include_bytes!("../../tests/fixtures/pickles/malicious/object-array.npy"),
+    ];
+
+    #[test]
+    fn mutated_containers_never_panic() {
+        let mut state: u64 = 0x1234_5678_9abc_def1;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("sample");
+        for round in 0..600 {
+            let mut bytes = SEEDS[round % SEEDS.len()].to_vec();
+            for _ in 0..1 + next() % 6 {
+                let at = (next() as usize) % bytes.len().max(1);
+                match next() % 3 {
+                    0 if !bytes.is_empty() => bytes[at] = next() as u8,
+                    1 => bytes.truncate(at.max(1)),
+                    _ => {
+                        let word = next().to_le_bytes();
+                        let end = (at + 8).min(bytes.len());
+                        bytes[at..end].copy_from_slice(&word[..end - at]);
+                    }
+                }
+            }
+            let mut file = File::create(&path).expect("create");
+            file.write_all(&bytes).expect("write");
+            drop(file);
+            let file = File::open(&path).expect("open");
+            let size = bytes.len() as u64;
+            let identity = {
+                let mut reader = File::open(&path).expect("open");
+                identify::identify(&mut reader, size, &bytes[..bytes.len().min(65536)], "x")
+                    .expect("identify")
+            };
+            let _ = inspect(
+                &file,
+                size,
+                &identity,
+                ContainerLimits {
+                    max_members: 1000,
+                    max_uncompressed: 1 << 26,
+                },
+            );
+        }
+    }
 }

@@ -467,7 +467,10 @@ pub(crate) fn python3_name(module: &str, name: &str) -> (String, String) {
     (module.to_owned(), name.to_owned())
 }
 
-const NAME_MAPPING: &[((&str, &str), (&str, &str))] = &[
+/// `(module, name)` as Python 2 wrote it and as Python 3 loads it.
+type Renamed = ((&'static str, &'static str), (&'static str, &'static str));
+
+const NAME_MAPPING: &[Renamed] = &[
     (("__builtin__", "xrange"), ("builtins", "range")),
     (("__builtin__", "reduce"), ("functools", "reduce")),
     (("__builtin__", "intern"), ("sys", "intern")),

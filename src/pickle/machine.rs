@@ -1154,9 +1154,7 @@ pub(crate) fn escape_decode(bytes: &[u8]) -> Option<Vec<u8>> {
             continue;
         }
         i += 1;
-        let Some(&c) = bytes.get(i) else {
-            return None;
-        };
+        let &c = bytes.get(i)?;
         i += 1;
         match c {
             b'\n' => {}

@@ -8,7 +8,10 @@ use serde_json::Value;
 
 /// `(rule, member, offset, global)` of every finding except `format-mismatch` (extensions are
 /// judged elsewhere), as `gate scan` reports them for one fixture.
-fn pickle_findings(rel: &str) -> Vec<(String, Option<String>, Option<u64>, Option<String>)> {
+/// One finding as `(rule, member, offset, global)`.
+type Seen = (String, Option<String>, Option<u64>, Option<String>);
+
+fn pickle_findings(rel: &str) -> Vec<Seen> {
     let out = Gate::new()
         .args(["scan", "--format", "json"])
         .arg(fixture(rel))
