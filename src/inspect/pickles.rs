@@ -680,6 +680,7 @@ fn npy_has_object(header: &str) -> Option<bool> {
 
 /// Containers built from mutated real archives never panic, hang or exhaust memory.
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod fuzz {
     use super::*;
     use std::io::Write;

@@ -939,50 +939,57 @@ impl Machine<'_, '_, '_, '_> {
     /// look-ahead, the stream is ambiguous and reported.
     fn side_run(&mut self) -> Option<Step> {
         let start = self.source.offset();
-        let lookahead = self.limits.lookahead;
-        let ahead = match self.source.peek(lookahead) {
-            Ok(bytes) => bytes.to_vec(),
-            Err(SourceError::Budget) => {
-                return Some(Step::Done(End::Limit {
-                    offset: start,
-                    what: "decompressed bytes",
-                }));
+        // Almost every side reading dies within a few bytes; widen the window only if needed.
+        let mut window = 4096.min(self.limits.lookahead);
+        loop {
+            let ahead = match self.source.peek(window) {
+                Ok(bytes) => bytes.to_vec(),
+                Err(SourceError::Budget) => {
+                    return Some(Step::Done(End::Limit {
+                        offset: start,
+                        what: "decompressed bytes",
+                    }));
+                }
+                Err(SourceError::Io(e)) => return Some(Step::Done(End::Io(e.to_string()))),
+            };
+            let whole_rest = ahead.len() < window;
+            let mut side_source = Source::at(super::source::Inner::Slice(&ahead), u64::MAX, start);
+            const SIDE_STACK: usize = 4096;
+            let skip = self.stack.len().saturating_sub(SIDE_STACK);
+            let mut side = Machine {
+                source: &mut side_source,
+                collector: &mut *self.collector,
+                limits: self.limits,
+                mode: Mode::Side,
+                stack: self.stack[skip..].to_vec(),
+                hidden: self.hidden + skip,
+                marks: self.marks.clone(),
+                memo: Memo {
+                    own: HashMap::new(),
+                    parent: Some(&self.memo.own),
+                },
+                frame_end: None,
+                cells: self.cells,
+                depth: self.depth,
+                opcodes: 0,
+            };
+            let ended = side.run();
+            let busy = side.opcodes >= 16;
+            let ran_out = matches!(ended, End::Malformed { offset, .. }
+                if !whole_rest && offset >= start + ahead.len() as u64);
+            if !ran_out {
+                return None;
             }
-            Err(SourceError::Io(e)) => return Some(Step::Done(End::Io(e.to_string()))),
-        };
-        let whole_rest = ahead.len() < lookahead;
-        let mut side_source = Source::at(super::source::Inner::Slice(&ahead), u64::MAX, start);
-        const SIDE_STACK: usize = 4096;
-        let skip = self.stack.len().saturating_sub(SIDE_STACK);
-        let mut side = Machine {
-            source: &mut side_source,
-            collector: &mut *self.collector,
-            limits: self.limits,
-            mode: Mode::Side,
-            stack: self.stack[skip..].to_vec(),
-            hidden: self.hidden + skip,
-            marks: self.marks.clone(),
-            memo: Memo {
-                own: HashMap::new(),
-                parent: Some(&self.memo.own),
-            },
-            frame_end: None,
-            cells: self.cells,
-            depth: self.depth,
-            opcodes: 0,
-        };
-        let ended = side.run();
-        let busy = side.opcodes >= 16;
-        match ended {
-            End::Malformed { offset, .. }
-                if busy && !whole_rest && offset >= start + ahead.len() as u64 =>
-            {
-                Some(bad(
+            if window < self.limits.lookahead {
+                window = self.limits.lookahead;
+                continue;
+            }
+            return busy.then(|| {
+                bad(
                     start,
                     "the bytes of an inline joblib array also parse as pickle opcodes (loaders disagree)",
-                ))
-            }
-            _ => None,
+                )
+            });
         }
     }
 }
