@@ -105,6 +105,26 @@ impl Reader<'_> {
         });
     }
 
+    /// Counts one member gate opens (tensor storages it never opens do not count); false, with
+    /// a limit fact, once there are too many.
+    fn count_member(&mut self, at: Option<&str>) -> bool {
+        self.members += 1;
+        if self.members > self.container.max_members {
+            if self.members == self.container.max_members + 1 {
+                self.limit(
+                    at,
+                    None,
+                    format!(
+                        "more than {} archive members to open (models.max-archive-members)",
+                        self.container.max_members
+                    ),
+                );
+            }
+            return false;
+        }
+        true
+    }
+
     /// Records what a stream showed: its globals, and how it ended if it ended badly.
     fn record(&mut self, member: Option<&str>, report: StreamReport) {
         for global in report.collector.globals {
@@ -242,36 +262,38 @@ impl Reader<'_> {
                 return;
             }
         };
-        self.members += entries.len() as u64;
-        if self.members > self.container.max_members {
-            self.limit(
-                at,
-                None,
-                format!(
-                    "more than {} archive members (models.max-archive-members)",
-                    self.container.max_members
-                ),
-            );
-            return;
-        }
         // Pickles first: their persistent ids name the tensor storages, which are never read.
         let (pickles, others): (Vec<&Entry>, Vec<&Entry>) = entries
             .iter()
             .partition(|e| e.name.ends_with(".pkl") || e.name.ends_with(".pickle"));
         let mut storages = HashSet::new();
         for entry in pickles {
+            if !self.count_member(at) {
+                return;
+            }
             let keys = self.member(blob, entry, prefix, depth);
-            let folder = entry
+            let (folder, file) = entry
                 .name
                 .rsplit_once('/')
-                .map_or(String::new(), |(dir, _)| format!("{dir}/"));
+                .map_or((String::new(), entry.name.as_str()), |(dir, file)| {
+                    (format!("{dir}/"), file)
+                });
+            // torch keeps a pickle's storages beside it: TorchScript constants apart.
+            let storage_dir = if file == "constants.pkl" {
+                "constants"
+            } else {
+                "data"
+            };
             for key in keys {
-                storages.insert(format!("{folder}data/{key}"));
+                storages.insert(format!("{folder}{storage_dir}/{key}"));
             }
         }
         for entry in others {
             if storages.contains(&entry.name) || entry.name.ends_with('/') {
                 continue;
+            }
+            if !self.count_member(at) {
+                return;
             }
             self.member(blob, entry, prefix, depth);
         }
@@ -414,16 +436,10 @@ impl Reader<'_> {
                 return;
             }
         };
-        self.members += members.len() as u64;
-        if self.members > self.container.max_members {
-            self.limit(
-                prefix,
-                None,
-                "too many archive members (models.max-archive-members)",
-            );
-            return;
-        }
         for (name, offset, len) in members {
+            if !self.count_member(prefix) {
+                return;
+            }
             let Some(content) = blob.slice(offset, len) else {
                 self.unreadable(Some(&name), "member runs past the end of the tar");
                 continue;

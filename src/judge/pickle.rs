@@ -115,8 +115,9 @@ pub(crate) static ARCHIVE_LIMIT: Rule = Rule {
     waiver_needs_sha256: false,
     docs: "\
 ## What it checks
-Limits that keep a hostile file from exhausting memory or time: archive members
-(`models.max-archive-members`), decompressed bytes (`models.max-uncompressed-size`), archive
+Limits that keep a hostile file from exhausting memory or time: archive members gate opens
+(`models.max-archive-members`; the tensor storages a checkpoint's pickle names are never opened
+and do not count), decompressed bytes (`models.max-uncompressed-size`), archive
 nesting depth, and per pickle the number of opcodes, stack and memo entries.
 
 ## Why

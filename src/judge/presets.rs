@@ -37,7 +37,10 @@ pub(crate) static PRESETS: &[Preset] = &[
     Preset {
         name: "joblib",
         version: 1,
-        globals: &["joblib.numpy_pickle.NumpyArrayWrapper"],
+        globals: &[
+            "joblib.numpy_pickle.NumpyArrayWrapper",
+            "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
+        ],
         rule: None,
     },
     Preset {
@@ -68,6 +71,23 @@ const PYTORCH: &[&str] = &[
     "builtins.complex",
     "builtins.slice",
     "builtins.range",
+    "builtins.object",
+    "copyreg._reconstructor",
+    // What training checkpoints carry beside tensors: plain-value classes whose constructors
+    // only store what they are given.
+    "argparse.Namespace",
+    "datetime.date",
+    "datetime.datetime",
+    "datetime.time",
+    "datetime.timedelta",
+    "datetime.timezone",
+    "decimal.Decimal",
+    "fractions.Fraction",
+    "pathlib.PosixPath",
+    "pathlib.PurePosixPath",
+    "pathlib.PureWindowsPath",
+    "pathlib.WindowsPath",
+    "torch.torch_version.TorchVersion",
     "torch.nn.parameter.Parameter",
     "torch.serialization._get_layout",
     "torch.Size",
@@ -339,6 +359,7 @@ const TRANSFORMERS: &[&str] = &[
 
 /// Builtins whose call builds a plain value and nothing else.
 pub(crate) const SAFE_BUILTINS: &[&str] = &[
+    "object",
     "bool",
     "bytearray",
     "bytes",

@@ -33,7 +33,7 @@ impl Default for Limits {
         Self {
             opcodes: 100_000_000,
             stack: 1_000_000,
-            memo: 2_000_000,
+            memo: 8_000_000,
             lookahead: 1 << 20,
             cells: 4_000_000,
             depth: 4,
@@ -41,10 +41,14 @@ impl Default for Limits {
     }
 }
 
-/// The longest text kept from a string argument; longer strings are never module names.
-const KEEP_TEXT: usize = 1024;
-/// The class whose BUILD makes joblib read an inline array.
-const JOBLIB_WRAPPER: &str = "joblib.numpy_pickle.NumpyArrayWrapper";
+/// The longest text kept from a string argument (longer ones resolve to unknown names).
+const KEEP_TEXT: usize = 256;
+/// The classes whose BUILD makes joblib read an inline array (scikit-learn < 0.23 vendored
+/// joblib under its own name).
+const JOBLIB_WRAPPERS: &[&str] = &[
+    "joblib.numpy_pickle.NumpyArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
+];
 
 /// A global the stream names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,20 +157,62 @@ pub(crate) struct Object {
     state: Value,
 }
 
+/// Memo entries: picklers number them 0, 1, 2 … so a vector holds them; other keys go to a map.
+#[derive(Default)]
+struct Table {
+    dense: Vec<Option<Value>>,
+    sparse: HashMap<u64, Value>,
+    count: usize,
+}
+
+impl Table {
+    fn get(&self, key: u64) -> Option<&Value> {
+        usize::try_from(key)
+            .ok()
+            .and_then(|k| self.dense.get(k))
+            .and_then(Option::as_ref)
+            .or_else(|| self.sparse.get(&key))
+    }
+
+    fn insert(&mut self, key: u64, value: Value) {
+        let slot = usize::try_from(key).ok();
+        match slot {
+            Some(k) if k < self.dense.len() => {
+                if self.dense[k].is_none() && !self.sparse.contains_key(&key) {
+                    self.count += 1;
+                }
+                self.sparse.remove(&key);
+                self.dense[k] = Some(value);
+            }
+            Some(k) if k == self.dense.len() => {
+                if self.sparse.remove(&key).is_none() {
+                    self.count += 1;
+                }
+                self.dense.push(Some(value));
+            }
+            _ => {
+                if self.sparse.insert(key, value).is_none() {
+                    self.count += 1;
+                }
+            }
+        }
+    }
+}
+
 /// The memo, optionally layered over a parent's (a side machine reads but never writes it).
 struct Memo<'p> {
-    own: HashMap<u64, Value>,
-    parent: Option<&'p HashMap<u64, Value>>,
+    own: Table,
+    parent: Option<&'p Table>,
 }
 
 impl Memo<'_> {
     fn get(&self, key: u64) -> Option<&Value> {
         self.own
-            .get(&key)
-            .or_else(|| self.parent.and_then(|p| p.get(&key)))
+            .get(key)
+            .or_else(|| self.parent.and_then(|p| p.get(key)))
     }
     fn len(&self) -> usize {
-        self.own.len() + self.parent.map_or(0, HashMap::len)
+        self.own.count + self.parent.map_or(0, |p| p.count)
     }
 }
 
@@ -189,7 +235,7 @@ pub(crate) fn run(source: &mut Source<'_>, collector: &mut Collector, limits: &L
         hidden: 0,
         marks: Vec::new(),
         memo: Memo {
-            own: HashMap::new(),
+            own: Table::default(),
             parent: None,
         },
         frame_end: None,
@@ -219,7 +265,7 @@ pub(crate) fn calls_a_global(bytes: &[u8]) -> bool {
         hidden: 0,
         marks: Vec::new(),
         memo: Memo {
-            own: HashMap::new(),
+            own: Table::default(),
             parent: None,
         },
         frame_end: None,
@@ -855,7 +901,10 @@ impl Machine<'_, '_, '_, '_> {
         }
         if self.mode == Mode::Joblib
             && let Value::Object(object) = &target
-            && self.collector.full_name(&object.borrow().class).as_deref() == Some(JOBLIB_WRAPPER)
+            && self
+                .collector
+                .full_name(&object.borrow().class)
+                .is_some_and(|name| JOBLIB_WRAPPERS.contains(&name.as_str()))
         {
             let state = object.borrow().state.clone();
             return self.inline_array(at, &state);
@@ -892,7 +941,7 @@ impl Machine<'_, '_, '_, '_> {
                 hidden: 0,
                 marks: Vec::new(),
                 memo: Memo {
-                    own: HashMap::new(),
+                    own: Table::default(),
                     parent: None,
                 },
                 frame_end: None,
@@ -965,7 +1014,7 @@ impl Machine<'_, '_, '_, '_> {
                 hidden: self.hidden + skip,
                 marks: self.marks.clone(),
                 memo: Memo {
-                    own: HashMap::new(),
+                    own: Table::default(),
                     parent: Some(&self.memo.own),
                 },
                 frame_end: None,
