@@ -66,8 +66,8 @@ pub(crate) fn inspect(
         (Some(Format::Pytorch), Some("legacy")) => {
             reader.stream(&blob, None, Some(5));
         }
-        (Some(Format::Pytorch), Some("tar")) => reader.tar(&blob, None, true),
-        (Some(Format::Tar), _) => reader.tar(&blob, None, false),
+        (Some(Format::Pytorch), Some("tar")) => reader.tar(&blob, None, true, 0),
+        (Some(Format::Tar), _) => reader.tar(&blob, None, false, 0),
         (Some(Format::Numpy), Some("npy")) => reader.npy(&blob, None),
         (Some(Format::Pytorch | Format::Torchscript | Format::Numpy | Format::Zip), _) => {
             reader.zip(&blob, "", 0);
@@ -344,7 +344,7 @@ impl Reader<'_> {
                         }
                         return Vec::new();
                     }
-                    Kind::Npy | Kind::Zip | Kind::SevenZip => {}
+                    Kind::Npy | Kind::Zip | Kind::Tar | Kind::SevenZip => {}
                 }
                 if entry.uncompressed > MAX_NESTED_IN_MEMORY.min(self.budget) {
                     self.limit(
@@ -376,7 +376,8 @@ impl Reader<'_> {
             self.unreadable(Some(&name), error.to_string());
             return Vec::new();
         }
-        match self.classify(&sniff, &entry.name) {
+        let kind = self.classify(&sniff, &entry.name);
+        match kind {
             Kind::Pickle => self.stream(&content, Some(&name), None),
             Kind::Compressed(kind) => {
                 self.compressed(&content, kind, Some(&name));
@@ -386,11 +387,13 @@ impl Reader<'_> {
                 self.npy(&content, Some(&name));
                 Vec::new()
             }
-            Kind::Zip => {
+            Kind::Zip | Kind::Tar => {
                 if depth + 1 >= MAX_DEPTH {
                     self.limit(Some(&name), None, "archives nested too deeply");
-                } else {
+                } else if matches!(kind, Kind::Zip) {
                     self.zip(&content, &name, depth + 1);
+                } else {
+                    self.tar(&content, Some(&name), false, depth + 1);
                 }
                 Vec::new()
             }
@@ -415,6 +418,9 @@ impl Reader<'_> {
         if sniff.starts_with(b"\x93NUMPY") {
             return Kind::Npy;
         }
+        if sniff.get(257..262) == Some(b"ustar") {
+            return Kind::Tar;
+        }
         match identify::sniff_pickle(sniff) {
             Some(Identity {
                 format: Some(Format::Joblib),
@@ -428,7 +434,7 @@ impl Reader<'_> {
 
     /// A tar: legacy torch (`sys_info`, `pickle`, `storages`, `tensors`) read as torch reads
     /// them, or a plain tar whose members are read by content.
-    fn tar(&mut self, blob: &Blob<'_>, prefix: Option<&str>, torch: bool) {
+    fn tar(&mut self, blob: &Blob<'_>, prefix: Option<&str>, torch: bool, depth: u8) {
         let members = match tar_members(blob) {
             Ok(members) => members,
             Err(problem) => {
@@ -467,7 +473,11 @@ impl Reader<'_> {
                 }
                 Kind::Compressed(kind) => self.compressed(&content, kind, Some(&label)),
                 Kind::Npy => self.npy(&content, Some(&label)),
-                Kind::Zip => self.zip(&content, &label, 1),
+                Kind::Zip | Kind::Tar if depth + 1 >= MAX_DEPTH => {
+                    self.limit(Some(&label), None, "archives nested too deeply");
+                }
+                Kind::Zip => self.zip(&content, &label, depth + 1),
+                Kind::Tar => self.tar(&content, Some(&label), false, depth + 1),
                 Kind::SevenZip => {
                     self.unreadable(
                         Some(&label),
@@ -558,6 +568,7 @@ impl Reader<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Pickle,
+    Tar,
     Compressed(&'static str),
     Npy,
     Zip,

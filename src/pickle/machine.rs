@@ -1279,3 +1279,82 @@ pub(crate) fn raw_unicode_escape(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::source::Inner;
+    use super::*;
+
+    fn globals(bytes: &[u8]) -> (Vec<(String, bool)>, End) {
+        let mut source = Source::new(Inner::Slice(bytes), u64::MAX);
+        let mut collector = Collector::default();
+        let end = run(&mut source, &mut collector, &Limits::default());
+        let found = collector
+            .globals
+            .iter()
+            .map(|g| {
+                (
+                    format!(
+                        "{}.{}",
+                        g.module.as_deref().unwrap_or("?"),
+                        g.name.as_deref().unwrap_or("?")
+                    ),
+                    g.invoked,
+                )
+            })
+            .collect();
+        (found, end)
+    }
+
+    #[test]
+    fn pop_removes_a_mark_on_top_like_cpython() {
+        // MARK, POP (removes the mark), then TUPLE would need a mark: malformed.
+        let (_, end) = globals(b"\x80\x02N(0t.");
+        assert!(matches!(end, End::Malformed { offset: 5, .. }), "{end:?}");
+    }
+
+    #[test]
+    fn the_stack_fence_stops_pops_below_a_mark() {
+        let (_, end) = globals(b"\x80\x02N(.");
+        assert!(matches!(end, End::Malformed { offset: 4, .. }), "{end:?}");
+        let (_, end) = globals(b"\x80\x02N(R.");
+        assert!(matches!(end, End::Malformed { offset: 4, .. }), "{end:?}");
+    }
+
+    #[test]
+    fn dup_and_memo_keep_the_global_identity() {
+        let bytes = b"\x80\x04\x8c\x02os\x8c\x06system\x93\x9420h\x00)R.";
+        let (found, end) = globals(bytes);
+        assert_eq!(found, [("os.system".to_owned(), true)]);
+        assert!(matches!(end, End::Stop(_)), "{end:?}");
+    }
+
+    #[test]
+    fn referenced_is_not_called() {
+        let (found, _) = globals(b"\x80\x02cos\nsystem\n\x85.");
+        assert_eq!(found, [("os.system".to_owned(), false)]);
+        let (found, _) = globals(b"(cos\nsystem\nN\x85o.");
+        assert_eq!(found, [("os.system".to_owned(), true)]);
+        let (found, _) = globals(b"(S'x'\nios\nsystem\n.");
+        assert_eq!(found, [("os.system".to_owned(), true)]);
+    }
+
+    #[test]
+    fn unicode_and_string_escapes_decode_like_cpython() {
+        assert_eq!(raw_unicode_escape(b"o\\u0073"), "os");
+        assert_eq!(escape_decode(b"\\x6f\\163\\n"), Some(b"os\n".to_vec()));
+        assert_eq!(escape_decode(b"\\xZZ"), None);
+        assert_eq!(parse_int(b" 1_000 "), Some(1000));
+        assert_eq!(parse_int(b"1__0"), None);
+    }
+
+    #[test]
+    fn frames_are_enforced() {
+        // FRAME of 3 bytes holding "N." fully, then STOP: clean.
+        let (_, end) = globals(b"\x80\x04\x95\x02\x00\x00\x00\x00\x00\x00\x00N.");
+        assert!(matches!(end, End::Stop(_)), "{end:?}");
+        // A FRAME claiming more than its pickle.
+        let (_, end) = globals(b"\x80\x04\x95\x09\x00\x00\x00\x00\x00\x00\x00N.");
+        assert!(matches!(end, End::Malformed { .. }), "{end:?}");
+    }
+}

@@ -246,6 +246,15 @@ fn zips_inside_zips_are_opened() {
             Some("posix.system"),
         )],
     );
+    assert_findings(
+        "tar-in-zip.zip",
+        &[(
+            DANGEROUS,
+            Some("bundle.tar!payload.bin"),
+            Some(0),
+            Some("posix.system"),
+        )],
+    );
 }
 
 #[test]
@@ -622,4 +631,20 @@ fn hostile_lengths_and_expansions_finish_quickly() {
         [("huge-bytes.pkl", MALFORMED), ("huge-frame.pkl", MALFORMED),],
         "{out}"
     );
+}
+
+#[test]
+fn tensor_storages_are_never_opened_or_counted() {
+    // state_dict.pt: data.pkl, 5 small metadata members, and 10 storages data.pkl names.
+    let repo = Repo::new();
+    repo.copy_fixture("pickles/benign/torch/state_dict.pt", "model.pt");
+    repo.policy("version: 1\nmodels:\n  max-archive-members: 6\n");
+    let out = repo.check().args(["--format", "json"]).run();
+    out.code(0);
+    repo.policy("version: 1\nmodels:\n  max-archive-members: 5\n");
+    let out = repo.check().args(["--format", "json"]).run();
+    out.code(1);
+    let report = out.json();
+    assert_eq!(findings(&report).len(), 1, "{out}");
+    assert_eq!(findings(&report)[0]["rule"], "archive-limit", "{out}");
 }
