@@ -419,12 +419,16 @@ impl Machine<'_, '_, '_, '_> {
         };
         // Arguments.
         let mut lines: [Option<(Vec<u8>, bool)>; 2] = [None, None];
-        let mut fixed: Vec<u8> = Vec::new();
+        let mut fixed_buf = [0u8; 8];
+        let mut fixed_len = 0usize;
         let mut counted: Option<(Vec<u8>, bool)> = None;
         match op.arg {
             Arg::None => {}
-            Arg::Fixed(n) => match self.source.exact(usize::from(n))? {
-                Some(bytes) => fixed = bytes,
+            Arg::Fixed(n) => match self.source.small(usize::from(n))? {
+                Some(bytes) => {
+                    fixed_buf = bytes;
+                    fixed_len = usize::from(n).min(8);
+                }
                 None => return Ok(self.truncated()),
             },
             Arg::Line | Arg::TwoLines => {
@@ -439,11 +443,11 @@ impl Machine<'_, '_, '_, '_> {
                 }
             }
             Arg::Counted(width) => {
-                let Some(raw) = self.source.exact(usize::from(width))? else {
+                let Some(raw) = self.source.small(usize::from(width))? else {
                     return Ok(self.truncated());
                 };
                 let mut len: u64 = 0;
-                for (i, byte) in raw.iter().enumerate() {
+                for (i, byte) in raw.iter().take(usize::from(width)).enumerate() {
                     len |= u64::from(*byte) << (8 * i);
                 }
                 let signed = matches!(code, b'T' | 0x8b);
@@ -471,7 +475,7 @@ impl Machine<'_, '_, '_, '_> {
                 ),
             ));
         }
-        Ok(self.execute(code, at, &fixed, lines, counted))
+        Ok(self.execute(code, at, &fixed_buf[..fixed_len], lines, counted))
     }
 
     fn execute(

@@ -118,7 +118,13 @@ impl<'a> Source<'a> {
                 self.start = 0;
             }
             let old = self.window.len();
-            let grow = CHUNK.max(want - old);
+            // Small members and files get a window their size, not a whole chunk.
+            let left = match &self.inner {
+                Inner::Reader(_) => CHUNK,
+                Inner::File { at, end, .. } => usize::try_from(end - at).unwrap_or(CHUNK),
+                Inner::Slice(bytes) => bytes.len(),
+            };
+            let grow = CHUNK.min(left.max(1)).max(want - old);
             self.window.resize(old + grow, 0);
             let read = pull(&mut self.inner, &mut self.budget, &mut self.window[old..]);
             let n = match read {
@@ -160,6 +166,20 @@ impl<'a> Source<'a> {
             return Ok(None);
         }
         let out = self.window[self.start..self.start + n].to_vec();
+        self.start += n;
+        self.offset += n as u64;
+        Ok(Some(out))
+    }
+
+    /// Up to 8 bytes into a little array (opcode arguments and lengths), without allocating.
+    pub(crate) fn small(&mut self, n: usize) -> Result<Option<[u8; 8]>, SourceError> {
+        let n = n.min(8);
+        self.fill(n)?;
+        if self.buffered() < n {
+            return Ok(None);
+        }
+        let mut out = [0u8; 8];
+        out[..n].copy_from_slice(&self.window[self.start..self.start + n]);
         self.start += n;
         self.offset += n as u64;
         Ok(Some(out))
