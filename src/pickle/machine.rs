@@ -277,6 +277,37 @@ pub(crate) fn calls_a_global(bytes: &[u8]) -> bool {
     collector.globals.iter().any(|g| g.invoked)
 }
 
+/// Whether a stream (read to its end, within limits) is a pickle: it calls an importable
+/// global, or completes with STOP after a few opcodes.
+pub(crate) fn stream_is_pickle(reader: Box<dyn std::io::Read + '_>) -> bool {
+    let limits = Limits {
+        opcodes: 10_000_000,
+        ..Limits::default()
+    };
+    let mut source = Source::new(super::source::Inner::Reader(reader), u64::MAX);
+    let mut collector = Collector::default();
+    let mut machine = Machine {
+        source: &mut source,
+        collector: &mut collector,
+        limits: &limits,
+        mode: Mode::Side,
+        stack: Vec::new(),
+        hidden: 0,
+        marks: Vec::new(),
+        memo: Memo {
+            own: Table::default(),
+            parent: None,
+        },
+        frame_end: None,
+        cells: 0,
+        depth: 0,
+        opcodes: 0,
+    };
+    let end = machine.run();
+    let opcodes = machine.opcodes;
+    collector.globals.iter().any(|g| g.invoked) || (matches!(end, End::Stop(_)) && opcodes >= 3)
+}
+
 struct Machine<'s, 'a, 'c, 'p> {
     source: &'s mut Source<'a>,
     collector: &'c mut Collector,

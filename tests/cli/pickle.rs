@@ -211,6 +211,11 @@ fn a_plain_pickle_named_like_a_checkpoint_is_still_read() {
         "plain-proto0.bin",
         &[(DANGEROUS, None, Some(0), Some("posix.system"))],
     );
+    // Identification follows a valid stream past its prefix.
+    assert_findings(
+        "long-first-string.bin",
+        &[(DANGEROUS, None, Some(70003), Some("posix.system"))],
+    );
 }
 
 #[test]
