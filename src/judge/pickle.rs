@@ -152,10 +152,15 @@ pub(super) fn judge(policy: &Policy, inspection: &Inspection, out: &mut Vec<Find
                 Some(finding) if *plain_loader_only && finding.rule != PICKLE_DANGEROUS_GLOBAL.id => {
                     continue;
                 }
-                Some(finding) if *plain_loader_only => finding
-                    .member(member.clone())
-                    .offset(*offset)
-                    .evidence("loader", "pickle.load"),
+                Some(mut finding) if *plain_loader_only => {
+                    finding.message.push_str(
+                        " when plain `pickle.load` reads it (these bytes are array data to joblib)",
+                    );
+                    finding
+                        .member(member.clone())
+                        .offset(*offset)
+                        .evidence("loader", "pickle.load")
+                }
                 Some(finding) => finding.member(member.clone()).offset(*offset),
                 None => continue,
             },

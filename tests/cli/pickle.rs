@@ -111,6 +111,23 @@ fn sklearn_models_pass_with_the_sklearn_preset_only() {
 }
 
 #[test]
+fn training_args_pass_with_the_transformers_preset() {
+    let repo = Repo::new();
+    for rel in benign_files("transformers") {
+        let name = rel.rsplit('/').next().unwrap_or_default().to_owned();
+        repo.copy_fixture(&rel, name);
+    }
+    let out = repo.check().args(["--format", "json"]).run();
+    out.code(1);
+    repo.policy(
+        "version: 1\nmodels:\n  pickle:\n    allow-presets: [pytorch, numpy, transformers]\n",
+    );
+    let out = repo.check().args(["--format", "json"]).run();
+    out.code(0);
+    assert_eq!(findings(&out.json()).len(), 0, "{out}");
+}
+
+#[test]
 fn a_policy_without_presets_rejects_a_torch_state_dict() {
     let repo = Repo::new();
     repo.copy_fixture("pickles/benign/torch/state_dict.pt", "model.pt");
