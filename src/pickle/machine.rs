@@ -41,6 +41,8 @@ impl Default for Limits {
     }
 }
 
+/// How far ahead of an opcode plain-loader probes are replayed from memory.
+const PROBE_WINDOW: u64 = 4096;
 /// The longest text kept from a string argument (longer ones resolve to unknown names).
 const KEEP_TEXT: usize = 256;
 /// The classes whose BUILD makes joblib read an inline array (scikit-learn < 0.23 vendored
@@ -71,6 +73,9 @@ pub(crate) struct Collector {
     index: HashMap<(Option<String>, Option<String>), usize>,
     /// Storage keys of PyTorch persistent ids (`('storage', type, key, location, numel)`).
     pub(crate) storage_keys: Vec<String>,
+    /// Offsets where a plain-loader reading resumes after an argument longer than its window:
+    /// the main reading must look there too if it does not parse an opcode there itself.
+    probes: Vec<u64>,
 }
 
 impl Collector {
@@ -98,6 +103,25 @@ impl Collector {
         });
         self.index.insert(key, at);
         at
+    }
+
+    fn add_probe(&mut self, offset: u64) {
+        if self.probes.len() < 64 && !self.probes.contains(&offset) {
+            self.probes.push(offset);
+        }
+    }
+
+    /// Removes and returns the smallest probe in `from..to`.
+    fn take_probe(&mut self, from: u64, to: u64) -> Option<u64> {
+        let (index, offset) = self
+            .probes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| (from..to).contains(*p))
+            .min_by_key(|(_, p)| **p)
+            .map(|(i, p)| (i, *p))?;
+        self.probes.swap_remove(index);
+        Some(offset)
     }
 
     fn invoke(&mut self, value: &Value) {
@@ -442,6 +466,26 @@ impl Machine<'_, '_, '_, '_> {
         {
             self.frame_end = None;
         }
+        // Plain-loader probes: one at `at` lies on this reading's opcode grid; one behind it was
+        // inside a long line and cannot be replayed; ones just ahead may fall inside this opcode.
+        let mut ahead: Option<(Vec<u8>, Vec<u64>)> = None;
+        if self.mode != Mode::Side && !self.collector.probes.is_empty() {
+            while self.collector.take_probe(at, at + 1).is_some() {}
+            if self.collector.take_probe(0, at).is_some() {
+                return Ok(bad(
+                    at,
+                    "a plain unpickler would resume inside a long argument here (loaders disagree)",
+                ));
+            }
+            let mut near = Vec::new();
+            while let Some(p) = self.collector.take_probe(at + 1, at + PROBE_WINDOW) {
+                near.push(p);
+            }
+            if !near.is_empty() {
+                let bytes = self.source.peek(2 * PROBE_WINDOW as usize)?.to_vec();
+                ahead = Some((bytes, near));
+            }
+        }
         let Some(code) = self.source.byte()? else {
             return Ok(self.truncated());
         };
@@ -488,13 +532,38 @@ impl Machine<'_, '_, '_, '_> {
                         format!("{} has a negative or huge length", op.name),
                     ));
                 }
-                match self.source.counted(len, KEEP_TEXT)? {
-                    Some(bytes) => counted = Some((bytes, len as usize <= KEEP_TEXT)),
-                    None => return Ok(self.truncated()),
+                let content = self.source.offset();
+                if len > KEEP_TEXT as u64 && self.mode != Mode::Side {
+                    if !self.skip_probed(len)? {
+                        return Ok(self.truncated());
+                    }
+                    counted = Some((Vec::new(), false));
+                } else {
+                    match self.source.counted(len, KEEP_TEXT)? {
+                        Some(bytes) => counted = Some((bytes, len <= KEEP_TEXT as u64)),
+                        None => {
+                            if self.mode == Mode::Side {
+                                self.collector.add_probe(content.saturating_add(len));
+                            }
+                            return Ok(self.truncated());
+                        }
+                    }
                 }
             }
         }
         let end = self.source.offset();
+        if let Some((bytes, near)) = ahead {
+            for p in near {
+                if p < end {
+                    let from = usize::try_from(p - at).unwrap_or(usize::MAX);
+                    if let Some(rest) = bytes.get(from..) {
+                        self.side_at(p, rest);
+                    }
+                } else {
+                    self.collector.add_probe(p);
+                }
+            }
+        }
         if let Some(frame_end) = self.frame_end
             && end > frame_end
         {
@@ -994,11 +1063,11 @@ impl Machine<'_, '_, '_, '_> {
                     let Some(pad) = self.source.byte()? else {
                         return Ok(false);
                     };
-                    if !self.source.skip(u64::from(pad))? {
+                    if !self.skip_probed(u64::from(pad))? {
                         return Ok(false);
                     }
                 }
-                self.source.skip(array.bytes)
+                self.skip_probed(array.bytes)
             })();
             match result {
                 Ok(true) => {}
@@ -1016,6 +1085,46 @@ impl Machine<'_, '_, '_, '_> {
             return step;
         }
         Step::Continue
+    }
+
+    /// Skips `n` bytes this reading treats as data, stopping at every plain-loader probe
+    /// inside them to read from there as that loader would.
+    fn skip_probed(&mut self, mut n: u64) -> Result<bool, SourceError> {
+        loop {
+            let here = self.source.offset();
+            let Some(p) = self.collector.take_probe(here, here.saturating_add(n)) else {
+                return self.source.skip(n);
+            };
+            if !self.source.skip(p - here)? {
+                return Ok(false);
+            }
+            n -= p - here;
+            let bytes = self.source.peek(PROBE_WINDOW as usize)?.to_vec();
+            self.side_at(p, &bytes);
+        }
+    }
+
+    /// A plain-loader reading from `offset` over `bytes`, in an unknown context.
+    fn side_at(&mut self, offset: u64, bytes: &[u8]) {
+        let mut side_source = Source::at(super::source::Inner::Slice(bytes), u64::MAX, offset);
+        let mut side = Machine {
+            source: &mut side_source,
+            collector: &mut *self.collector,
+            limits: self.limits,
+            mode: Mode::Side,
+            stack: Vec::new(),
+            hidden: 1024,
+            marks: Vec::new(),
+            memo: Memo {
+                own: Table::default(),
+                parent: Some(&self.memo.own),
+            },
+            frame_end: None,
+            cells: self.cells,
+            depth: self.depth,
+            opcodes: 0,
+        };
+        let _ = side.run();
     }
 
     /// Reads the upcoming bytes the way plain `pickle.load` would (it does not know joblib's
@@ -1381,6 +1490,32 @@ mod tests {
         assert_eq!(escape_decode(b"\\xZZ"), None);
         assert_eq!(parse_int(b" 1_000 "), Some(1000));
         assert_eq!(parse_int(b"1__0"), None);
+    }
+
+    #[test]
+    fn a_plain_loader_resuming_past_the_look_ahead_is_followed() {
+        let bytes = include_bytes!(
+            "../../tests/fixtures/pickles/malicious/joblib-plain-loader-skip.joblib"
+        );
+        let payload = bytes
+            .windows(14)
+            .position(|w| w == b"cposix\nsystem\n")
+            .map(|at| at as u64);
+        // A look-ahead smaller than the skip: only the probe left by the side reading finds it.
+        let limits = Limits {
+            lookahead: 4096,
+            ..Limits::default()
+        };
+        let mut source = Source::new(Inner::Slice(bytes), u64::MAX);
+        let mut collector = Collector::default();
+        let end = run(&mut source, &mut collector, &limits);
+        assert!(matches!(end, End::Stop(_)), "{end:?}");
+        let found = collector
+            .globals
+            .iter()
+            .find(|g| g.module.as_deref() == Some("posix"))
+            .map(|g| (g.offset, g.invoked, g.plain_loader_only));
+        assert_eq!(found, payload.map(|at| (at, true, true)));
     }
 
     #[test]

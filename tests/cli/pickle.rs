@@ -301,6 +301,11 @@ fn joblib_inline_arrays_are_skipped_exactly_and_read_both_ways() {
         "joblib-padding-opcodes.joblib",
         &[(DANGEROUS, None, Some(225), Some("posix.system"))],
     );
+    // A plain loader skipping a long argument out of the padding into the array data.
+    assert_findings(
+        "joblib-plain-loader-skip.joblib",
+        &[(DANGEROUS, None, Some(5291), Some("posix.system"))],
+    );
 }
 
 #[test]
