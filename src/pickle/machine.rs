@@ -6,7 +6,16 @@
 //! joblib's loader reads raw array bytes out of the middle of a stream (after BUILD of a
 //! `NumpyArrayWrapper`). The machine does the same, and because a plain `pickle.load` would
 //! instead parse those bytes as opcodes, it also runs a side machine over them: what either
-//! loader would see is judged.
+//! loader would see is judged. Where the side reading skips an argument longer than its
+//! look-ahead, it leaves a probe at the offset the plain loader resumes from; the main reading
+//! starts a side reading there when it passes that offset inside data, so the two readings can
+//! never be steered apart unseen. Side readings report known-dangerous globals only (a benign
+//! object array names `NumpyArrayWrapper.dtype` under that reading and fails harmlessly), and a
+//! side reading still parsing valid opcodes after the whole look-ahead makes the stream
+//! ambiguous (`pickle-malformed`).
+//!
+//! Memory is bounded by limits, never by a length a stream claims: long arguments are skipped,
+//! not held; containers keep at most 64 items and a per-run budget of cells.
 
 use super::source::{Source, SourceError};
 use super::{Arg, opcode};
@@ -35,7 +44,7 @@ impl Default for Limits {
             stack: 1_000_000,
             memo: 8_000_000,
             lookahead: 1 << 20,
-            cells: 4_000_000,
+            cells: 1_000_000,
             depth: 4,
         }
     }
