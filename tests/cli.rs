@@ -11,10 +11,18 @@ mod check;
 mod discovery;
 #[path = "cli/explain.rs"]
 mod explain;
+#[path = "cli/github.rs"]
+mod github;
+#[path = "cli/init.rs"]
+mod init;
 #[path = "cli/json.rs"]
 mod json;
 #[path = "cli/policy.rs"]
 mod policy;
+#[path = "cli/pull_request.rs"]
+mod pull_request;
+#[path = "cli/sarif.rs"]
+mod sarif;
 #[path = "cli/scan.rs"]
 mod scan;
 #[path = "cli/waivers.rs"]

@@ -168,12 +168,18 @@ pub(crate) fn render_annotations(report: &Report, prefix: &str, human: &str) -> 
     out
 }
 
-/// Markdown text outside code spans: every ASCII punctuation character is backslash-escaped (so
-/// no tag, link, emphasis, table pipe or mention can form) and line breaks become spaces.
+/// The characters that start inline Markdown in a table cell: code, emphasis, links and images,
+/// HTML and entities, strikethrough, mentions, emoji and autolinks (`:`), math (`$`), the cell
+/// separator. Block syntax (`#`, `-`, `>` at a line start) cannot occur inside a cell.
+const MARKDOWN_ACTIVE: &str = "\\`*_[]<>!|~&@:$";
+
+/// Markdown text outside code spans: every character in [`MARKDOWN_ACTIVE`] is backslash-escaped
+/// (CommonMark allows escaping any ASCII punctuation), so no tag, link, emphasis, table pipe or
+/// mention can form; line breaks become spaces.
 pub(crate) fn md_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_ascii_punctuation() {
+        if MARKDOWN_ACTIVE.contains(c) {
             out.push('\\');
             out.push(c);
         } else if c.is_control() {
@@ -488,7 +494,7 @@ mod tests {
         assert_eq!(md_code("`x"), "`` `x ``");
         assert_eq!(
             md_text("<img src=x> @all | *y*\n"),
-            "\\<img src\\=x\\> \\@all \\| \\*y\\* "
+            "\\<img src=x\\> \\@all \\| \\*y\\* "
         );
     }
 
