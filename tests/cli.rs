@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "cli/action.rs"]
+mod action;
 #[path = "cli/check.rs"]
 mod check;
 #[path = "cli/discovery.rs"]
