@@ -40,11 +40,13 @@ enum ApiError {
     Event(String),
     #[error("this is not a pull_request event (GITHUB_EVENT_PATH has no pull_request)")]
     NotPullRequest,
-    #[error(
-        "GitHub answered {status} ({message}); a pull request from a fork gets a read-only token"
-    )]
-    Forbidden { status: u16, message: String },
-    #[error("GitHub answered {status} ({message})")]
+    #[error("GitHub answered 403 ({message}); a pull request from a fork gets a read-only token")]
+    Forbidden { message: String },
+    #[error("GitHub answered {status} ({message}){}", if matches!(.status, 401 | 404) {
+        "; check the token and GITHUB_REPOSITORY"
+    } else {
+        ""
+    })]
     Status { status: u16, message: String },
     #[error("{0}")]
     Client(String),
@@ -58,8 +60,8 @@ impl From<octocrab::Error> for ApiError {
             octocrab::Error::GitHub { source, .. } => {
                 let status = source.status_code.as_u16();
                 let message = printable(&source.message);
-                if matches!(status, 401 | 403 | 404) {
-                    Self::Forbidden { status, message }
+                if status == 403 {
+                    Self::Forbidden { message }
                 } else {
                     Self::Status { status, message }
                 }
