@@ -1,6 +1,6 @@
 //! SARIF 2.1.0 output for GitHub code scanning: every registered rule with its documentation as
 //! help and a `security-severity`, one result per finding with a relative, percent-encoded URI, a
-//! line region where the finding sits on a text line, and a fingerprint that stays the same
+//! line region where the finding sits on a text line (else a file-level location), and a fingerprint that stays the same
 //! between runs. A hand-written model of the few objects used (as zizmor and cargo-deny do): the
 //! full SARIF crates add a large dependency for fields gate never writes.
 
@@ -100,10 +100,8 @@ pub(crate) fn uri(path: &str) -> String {
     utf8_percent_encode(path, PATH).to_string()
 }
 
-/// A digest of what the finding is about, without its message text or line number, so wording
-/// changes and lines moving elsewhere in a file keep the alert. `primaryLocationLineHash` is set
-/// too: it is the key code scanning matches on, and without it upload-sarif would read the whole
-/// (possibly multi-GB) file at the primary location to compute one.
+/// A digest of what the finding is about (rule, path, member, evidence, and the offset of a
+/// binary finding), without its message text or line number, so rewording keeps the alert.
 fn fingerprint(finding: &Finding, path: &str) -> String {
     let mut hasher = Sha256::new();
     for part in [
@@ -130,14 +128,16 @@ fn result(
     occurrence: usize,
 ) -> Value {
     let path = repo_path(prefix, &finding.path);
+    // A finding about a whole (binary) file has no region: upload-sarif then leaves it alone
+    // instead of reading the whole, possibly multi-GB, file to hash a "line" of it.
     let mut physical = json!({ "artifactLocation": { "uri": uri(&path) } });
     if let Some(line) = finding.line.filter(|l| *l > 0) {
-        let mut region = json!({ "startLine": line });
-        if let Some(column) = finding.column.filter(|c| *c > 0) {
-            region["startColumn"] = json!(column);
-        }
-        physical["region"] = region;
+        physical["region"] = match finding.column.filter(|c| *c > 0) {
+            Some(column) => json!({ "startLine": line, "startColumn": column }),
+            None => json!({ "startLine": line }),
+        };
     }
+    let physical_has_no_region = physical.get("region").is_none();
     let mut properties = serde_json::Map::new();
     if let Some(member) = &finding.member {
         properties.insert("member".to_owned(), json!(member));
@@ -154,11 +154,15 @@ fn result(
         "kind": "fail",
         "message": { "text": full_message(finding) },
         "locations": [ { "physicalLocation": physical } ],
-        "partialFingerprints": {
-            "gate/v1": format!("{fingerprint}:{occurrence}"),
-            "primaryLocationLineHash": format!("{fingerprint}:{occurrence}"),
-        },
+        "partialFingerprints": { "gate/v1": format!("{fingerprint}:{occurrence}") },
     });
+    // Code scanning matches alerts by `primaryLocationLineHash`. upload-sarif computes it from the
+    // text line for results with a region (and warns if one given differs), so gate supplies it
+    // only for file-level results, which upload-sarif skips.
+    if physical_has_no_region {
+        value["partialFingerprints"]["primaryLocationLineHash"] =
+            json!(format!("{fingerprint}:{occurrence}"));
+    }
     if let Some(index) = rule_index {
         value["ruleIndex"] = json!(index);
     }
