@@ -23,6 +23,8 @@ const CHECK_NAME: &str = "gate";
 const ANNOTATIONS_PER_REQUEST: usize = 50;
 /// Comment bodies and check-run summaries are limited to 65 536 characters.
 const BODY_BUDGET: usize = 60_000;
+/// Check-run annotation messages are limited to 64 KB; this many characters always fit.
+const ANNOTATION_CHARS: usize = 16_000;
 /// Who posts with an Actions `GITHUB_TOKEN` (an installation token cannot read `GET /user`).
 const ACTIONS_BOT: &str = "github-actions[bot]";
 /// Event payloads are a few KiB; refuse to read a huge one.
@@ -294,7 +296,7 @@ fn annotation(finding: &Finding, prefix: &str) -> Value {
             Severity::Note => "notice",
         },
         "title": finding.rule,
-        "message": full_message(finding).chars().take(BODY_BUDGET).collect::<String>(),
+        "message": full_message(finding).chars().take(ANNOTATION_CHARS).collect::<String>(),
     });
     if let (Some(_), Some(column)) = (finding.line, finding.column.filter(|c| *c > 0)) {
         value["start_column"] = json!(column);
