@@ -393,3 +393,80 @@ async fn missing_settings_or_an_unreachable_api_are_one_warning_each() {
     assert!(out.stderr.contains("is not `owner/name`"), "{out}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enterprise_api_root_with_a_path_is_honoured() {
+    let repo = failing_repo();
+    let event = event();
+    let server = MockServer::start().await;
+    let ok = |status: u16, body: Value| ResponseTemplate::new(status).set_body_json(body);
+    for (verb, route, response) in [
+        (
+            "GET",
+            "/api/v3/user",
+            ok(
+                403,
+                json!({"message": "Resource not accessible by integration"}),
+            ),
+        ),
+        (
+            "GET",
+            "/api/v3/repos/octo/repo/issues/7/comments",
+            ok(200, json!([])),
+        ),
+        (
+            "POST",
+            "/api/v3/repos/octo/repo/issues/7/comments",
+            ok(201, json!({"id": 1})),
+        ),
+        (
+            "POST",
+            "/api/v3/repos/octo/repo/check-runs",
+            ok(201, json!({"id": 2})),
+        ),
+    ] {
+        Mock::given(method(verb))
+            .and(path(route))
+            .respond_with(response)
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let gate = with_api(repo.gate(), &server, &event)
+        .env("GITHUB_API_URL", &format!("{}/api/v3", server.uri()))
+        .env("GATE_LOG", "warn")
+        .args(["check", "--pr-comment", "--check-run"]);
+    let out = run(gate).await;
+    out.code(1);
+    assert_eq!(out.stderr, "", "{out}");
+    server.verify().await;
+    assert_eq!(sent(&server).await.len(), 2, "both writes carry the token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_event_gets_a_check_run_on_its_commit_but_no_comment() {
+    let repo = failing_repo();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("event.json"),
+        r#"{"ref": "refs/heads/main"}"#,
+    )
+    .unwrap();
+    let server = MockServer::start().await;
+    mount_api(&server, Vec::new()).await;
+    let gate = with_api(repo.gate(), &server, &dir)
+        .env("GITHUB_SHA", &"a".repeat(40))
+        .env("GATE_LOG", "warn")
+        .args(["check", "--pr-comment", "--check-run"]);
+    let out = run(gate).await;
+    out.code(1);
+    assert!(
+        out.stderr
+            .contains("cannot post the pull request comment: this is not a pull_request event"),
+        "{out}"
+    );
+    let writes = sent(&server).await;
+    assert_eq!(writes.len(), 1, "{writes:#?}");
+    assert_eq!(writes[0].1, "/repos/octo/repo/check-runs");
+    assert_eq!(writes[0].2["head_sha"], "a".repeat(40));
+}
