@@ -194,23 +194,41 @@ pub(crate) fn publish(report: &Report, prefix: &str, comment: bool, check_run: b
                 return;
             }
         };
+        // Failures are gathered so a fork's read-only token gives one warning, not one per call.
+        let mut failures: Vec<(&str, String)> = Vec::new();
         if check_run {
             match post_check_run(&client, &context, report, prefix).await {
                 Ok(id) => tracing::info!(id, "check run posted"),
-                Err(error) => tracing::warn!(
-                    "cannot create the check run: {error}; the verdict and exit code are unchanged"
-                ),
+                Err(error) => failures.push(("create the check run", error.to_string())),
             }
         }
         if comment {
             match upsert_comment(&client, &context, report, prefix).await {
                 Ok(action) => tracing::info!("pull request comment {action}"),
-                Err(error) => tracing::warn!(
-                    "cannot post the pull request comment: {error}; the verdict and exit code are unchanged"
-                ),
+                Err(error) => failures.push(("post the pull request comment", error.to_string())),
             }
         }
+        if let Some(warning) = failure_warning(&failures) {
+            tracing::warn!("{warning}");
+        }
     });
+}
+
+/// One line for every failed request: "cannot A and B: reason", or "cannot A: reason; cannot B:
+/// other reason", then that the verdict stands.
+fn failure_warning(failures: &[(&str, String)]) -> Option<String> {
+    let (_, first_reason) = failures.first()?;
+    let parts = if failures.iter().all(|(_, reason)| reason == first_reason) {
+        let actions: Vec<&str> = failures.iter().map(|(action, _)| *action).collect();
+        format!("cannot {}: {first_reason}", actions.join(" and "))
+    } else {
+        failures
+            .iter()
+            .map(|(action, reason)| format!("cannot {action}: {reason}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    Some(format!("{parts}; the verdict and exit code are unchanged"))
 }
 
 /// Our login: the token's user, or the Actions bot when the token is an installation token.
@@ -371,4 +389,24 @@ async fn post_check_run(
             .await?;
     }
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_make_one_warning() {
+        assert_eq!(failure_warning(&[]), None);
+        let same = [("a", "403".to_owned()), ("b", "403".to_owned())];
+        assert_eq!(
+            failure_warning(&same).as_deref(),
+            Some("cannot a and b: 403; the verdict and exit code are unchanged")
+        );
+        let different = [("a", "403".to_owned()), ("b", "500".to_owned())];
+        assert_eq!(
+            failure_warning(&different).as_deref(),
+            Some("cannot a: 403; cannot b: 500; the verdict and exit code are unchanged")
+        );
+    }
 }
