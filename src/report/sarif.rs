@@ -187,6 +187,7 @@ pub(crate) fn render(report: &Report, prefix: &str) -> Result<String, serde_json
             result(finding, prefix, index, &print, *occurrence)
         })
         .collect();
+    // No `automationDetails`: upload-sarif only fills it from its `category` input when absent.
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -198,7 +199,6 @@ pub(crate) fn render(report: &Report, prefix: &str) -> Result<String, serde_json
                     "rules": rules,
                 }
             },
-            "automationDetails": { "id": "gate/" },
             "columnKind": "unicodeCodePoints",
             "results": results,
             "properties": { "passed": report.passed(), "policy": report.policy },
