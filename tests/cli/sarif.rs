@@ -73,6 +73,10 @@ fn sarif_side_output_validates_and_keeps_the_verdict() {
     assert_valid_sarif(&log);
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(results(&log).len(), 3);
+    assert!(
+        log["runs"][0].get("automationDetails").is_none(),
+        "upload-sarif's `category` applies only when the log has none"
+    );
 
     let stdout = repo.gate().args(["check", "--format", "sarif"]).run();
     stdout.code(1);
