@@ -95,7 +95,7 @@ fn model_formats(root: &Path) -> BTreeSet<Format> {
     discovery
         .files
         .par_iter()
-        .filter_map(|candidate| match inspect::inspect(candidate, false) {
+        .filter_map(|candidate| match inspect::inspect(candidate, false, inspect::ContainerLimits::DEFAULT) {
             Outcome::Inspected(inspection) => inspection.identity.format,
             Outcome::NotRegular => None,
         })

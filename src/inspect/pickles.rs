@@ -29,6 +29,14 @@ pub(crate) struct ContainerLimits {
     pub(crate) max_uncompressed: u64,
 }
 
+impl ContainerLimits {
+    /// The built-in default policy's limits.
+    pub(crate) const DEFAULT: Self = Self {
+        max_members: 10_000,
+        max_uncompressed: 64 * 1024 * 1024 * 1024,
+    };
+}
+
 struct Reader<'f> {
     facts: &'f mut Vec<Fact>,
     limits: Limits,
