@@ -3,6 +3,14 @@
 //! content; tensor storages never read), legacy stacked-pickle and tar checkpoints, `.npy`
 //! object arrays and `.npz`, zips inside zips. What cannot be opened completely becomes a fact
 //! (`ArchiveUnreadable`, `ArchiveLimit`), never a silent skip.
+//!
+//! Choices where loaders differ: a raw pickle file is read as stacked pickles to its end, and
+//! bytes after the last STOP that are not a pickle are malformed (some loaders read on); a
+//! legacy checkpoint is exactly five pickles (magic, protocol, sys_info, object, storage keys)
+//! followed by raw storages, as `torch.load` reads it; in a zip, the storages a pickle's
+//! persistent ids name (`<dir>/data/<key>`, TorchScript `constants/<key>`) are never opened
+//! (torch reads them as raw bytes) and every other member is judged by content; deflated
+//! members stream, except nested archives, which are inflated in memory up to 256 MiB.
 
 use super::Fact;
 use super::zip::{self, Blob, Entry};
