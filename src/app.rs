@@ -1,7 +1,7 @@
 //! Runs the subcommands: wires discover → inspect → judge → report and decides the exit code.
 
-use crate::deps;
 use crate::cli::{CheckArgs, Command, FailOn, OutputArgs, OutputFormat, PolicyCommand, ScanArgs};
+use crate::deps;
 use crate::discover::{self, Discovery};
 use crate::finding::Severity;
 use crate::inspect::{self, Inspection, Outcome};

@@ -10,12 +10,10 @@ pub(crate) mod names;
 pub(crate) mod pyproject;
 pub(crate) mod requirements;
 mod text;
+mod toml_tree;
 
 use crate::discover::Candidate;
 use std::path::{Path, PathBuf};
-
-pub(crate) use text::LineIndex;
-
 
 /// The largest dependency file gate reads; real ones are kilobytes, lockfiles a few megabytes.
 const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -150,15 +148,28 @@ pub(crate) struct Install {
     /// In the tool's priority order. Includes PyPI when the tool would add it unasked.
     pub(crate) indexes: Vec<Index>,
     pub(crate) requirements: Vec<Requirement>,
+    /// Requirements files and command lines are where pins and hashes live; manifests
+    /// (pyproject, Pipfile, setup.cfg) leave them to their lockfiles.
+    pub(crate) pins_expected: bool,
 }
 
 /// Where a lockfile says a package was resolved from.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum LockedSource {
-    Registry { url: String },
-    Url { url: String },
-    Vcs { url: String, commit: Option<String> },
+    Registry {
+        url: String,
+    },
+    Url {
+        url: String,
+    },
+    Vcs {
+        url: String,
+        commit: Option<String>,
+    },
     Local,
+    /// From an index the lockfile does not name (pdm.lock without static URLs): the manifest's
+    /// sources decide, and are judged there.
+    Unrecorded,
 }
 
 /// One package pinned by a lockfile.
@@ -217,6 +228,8 @@ impl Facts {
 pub(crate) struct SourceFile<'a> {
     pub(crate) display: &'a str,
     pub(crate) path: &'a Path,
+    /// ROOT, canonical: what a file may include is bounded by it.
+    pub(crate) root: &'a Path,
 }
 
 /// Reads every dependency declaration among the discovered files. `root` bounds includes.
@@ -228,6 +241,7 @@ pub(crate) fn collect(root: &Path, files: &[Candidate]) -> Facts {
         let file = SourceFile {
             display: &candidate.display,
             path: &candidate.path,
+            root: &canonical_root,
         };
         let name = file_name(&candidate.display);
         let kind = classify(&candidate.display, &name);
@@ -259,6 +273,7 @@ pub(crate) fn collect(root: &Path, files: &[Candidate]) -> Facts {
             Kind::Pylock => locks::read_pylock(&file, &text),
             Kind::PipfileLock => locks::read_pipfile_lock(&file, &text),
             Kind::PipConf => commands::read_pip_conf(&file, &text),
+            Kind::SetupCfg => commands::read_setup_cfg(&file, &text),
             Kind::Script => commands::read_script(&file, &text),
             Kind::Workflow => commands::read_workflow(&file, &text),
             Kind::Conda => conda::read_environment(&file, &text),
@@ -281,6 +296,7 @@ enum Kind {
     Pylock,
     PipfileLock,
     PipConf,
+    SetupCfg,
     Script,
     Workflow,
     Conda,
@@ -307,6 +323,7 @@ fn classify(display: &str, name: &str) -> Option<Kind> {
         "pdm.lock" => Kind::PdmLock,
         "pylock.toml" => Kind::Pylock,
         "pip.conf" | "pip.ini" => Kind::PipConf,
+        "setup.cfg" => Kind::SetupCfg,
         "environment.yml" | "environment.yaml" => Kind::Conda,
         _ if lower.starts_with("pylock.") && lower.ends_with(".toml") => Kind::Pylock,
         _ if lower == "dockerfile"

@@ -45,7 +45,10 @@ pub(crate) fn parse_pep508(text: &str) -> Result<Pep508, String> {
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphanumeric())
-        && name.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+        && name
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
     if !valid_name {
         return Err(format!("`{text}` does not start with a valid package name"));
     }
@@ -93,9 +96,9 @@ pub(crate) fn parse_pep508(text: &str) -> Result<Pep508, String> {
             };
             let version = clause.get(op.len()..).unwrap_or_default().trim();
             let version_ok = !version.is_empty()
-                && version
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '*' | '+' | '!' | '_' | '-'));
+                && version.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '.' | '*' | '+' | '!' | '_' | '-')
+                });
             if !version_ok {
                 return Err(format!("`{text}`: `{version}` is not a valid version"));
             }
@@ -122,7 +125,10 @@ pub(crate) fn is_vcs(url: &str) -> bool {
 /// The revision after `@` in a VCS URL's path (pip's `get_url_rev_and_auth`), if any.
 pub(crate) fn vcs_reference(url: &str) -> Option<String> {
     let without_fragment = url.split('#').next().unwrap_or(url);
-    let without_query = without_fragment.split('?').next().unwrap_or(without_fragment);
+    let without_query = without_fragment
+        .split('?')
+        .next()
+        .unwrap_or(without_fragment);
     let after_scheme = without_query
         .split_once("://")
         .map_or(without_query, |(_, rest)| rest);
@@ -201,7 +207,9 @@ mod tests {
         assert!(parse_pep508("numpy>=1.0,<2").is_ok_and(|p| !p.pinned));
         assert!(parse_pep508("numpy==1.*").is_ok_and(|p| !p.pinned));
         assert!(parse_pep508("acme-utils==1.2.0--hash=sha256:ab").is_err());
-        assert!(parse_pep508("x @ https://h/x.whl ; os_name == 'nt'").is_ok_and(|p| p.url.is_some()));
+        assert!(
+            parse_pep508("x @ https://h/x.whl ; os_name == 'nt'").is_ok_and(|p| p.url.is_some())
+        );
         assert!(parse_pep508("-bad").is_err());
     }
 

@@ -97,6 +97,7 @@ impl<'r> Walker<'r> {
                 at: Location::new(what, 1, 1),
                 indexes: Vec::new(),
                 requirements: Vec::new(),
+                pins_expected: true,
             },
             index_url: None,
             extras: Vec::new(),
@@ -158,7 +159,13 @@ impl<'r> Walker<'r> {
     }
 
     /// Reads a requirements file (canonical path inside ROOT), following includes.
-    pub(crate) fn file(&mut self, canonical: &Path, display: &str, chain: &[String], constraint: bool) {
+    pub(crate) fn file(
+        &mut self,
+        canonical: &Path,
+        display: &str,
+        chain: &[String],
+        constraint: bool,
+    ) {
         if self.stack.iter().any(|p| p == canonical) {
             return;
         }
@@ -176,7 +183,10 @@ impl<'r> Walker<'r> {
         };
         self.stack.push(canonical.to_path_buf());
         self.visited.push(canonical.to_path_buf());
-        let dir = canonical.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = canonical
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         for (text, segments) in logical_lines(&text) {
             self.logical_line(&text, &segments, display, &dir, chain, constraint);
         }
@@ -262,7 +272,11 @@ impl<'r> Walker<'r> {
             let here = position_in(segments, raw, *start, display, chain);
             match (option.as_str(), value) {
                 ("hash", Some(value)) => {
-                    let algorithm = value.split(':').next().unwrap_or_default().to_ascii_lowercase();
+                    let algorithm = value
+                        .split(':')
+                        .next()
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
                     if !matches!(algorithm.as_str(), "sha256" | "sha384" | "sha512") {
                         self.problem(
                             ProblemKind::Invalid,
@@ -300,13 +314,23 @@ impl<'r> Walker<'r> {
                     );
                 }
                 (other, value) => {
-                    self.global_option(other, value.as_deref(), here, display, dir, chain, constraint);
+                    self.global_option(
+                        other,
+                        value.as_deref(),
+                        here,
+                        display,
+                        dir,
+                        chain,
+                        constraint,
+                    );
                 }
             }
         }
         if has_requirement {
             let start = lead;
-            self.requirement(args, start, &hashes, display, chain, segments, raw, constraint);
+            self.requirement(
+                args, start, &hashes, display, chain, segments, raw, constraint,
+            );
         }
     }
 
@@ -392,7 +416,10 @@ impl<'r> Walker<'r> {
         out
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one call site; the context of one option")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site; the context of one option"
+    )]
     fn global_option(
         &mut self,
         option: &str,
@@ -450,11 +477,9 @@ impl<'r> Walker<'r> {
                 self.index_url = Some((index, false));
             }
             "extra-index-url" => self.add_index(value, Role::Extra, here),
-            "find-links" => {
-                // A local folder of wheels is part of the repository, not a source to police.
-                if names::looks_like_url(value) && !value.starts_with("file:") {
-                    self.add_index(value, Role::FindLinks, here);
-                }
+            // A local folder of wheels is part of the repository, not a source to police.
+            "find-links" if names::looks_like_url(value) && !value.starts_with("file:") => {
+                self.add_index(value, Role::FindLinks, here);
             }
             "no-index" => self.no_index = true,
             "trusted-host" => self.problem(
@@ -464,7 +489,14 @@ impl<'r> Walker<'r> {
                 here,
             ),
             "requirement" | "constraint" => {
-                self.include(value, option == "constraint" || constraint, here, display, dir, chain);
+                self.include(
+                    value,
+                    option == "constraint" || constraint,
+                    here,
+                    display,
+                    dir,
+                    chain,
+                );
             }
             "editable" => {
                 let segments = [Segment {
@@ -489,7 +521,9 @@ impl<'r> Walker<'r> {
     ) {
         let kind = if constraint { "-c" } else { "-r" };
         let lower = target.to_ascii_lowercase();
-        if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("file:")
+        if lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("file:")
         {
             self.problem(
                 ProblemKind::RemoteInclude,
@@ -588,7 +622,9 @@ impl<'r> Walker<'r> {
                 .any(|ext| args.ends_with(ext));
         match parse_pep508(args) {
             Ok(parsed) => match parsed.url {
-                Some(url) => self.url_requirement(Some(parsed.name), &url, hashes, here, constraint),
+                Some(url) => {
+                    self.url_requirement(Some(parsed.name), &url, hashes, here, constraint)
+                }
                 None => self.install.requirements.push(Requirement {
                     name: Some(names::normalise(&parsed.name)),
                     origin: Origin::Registry { index: None },
@@ -688,12 +724,7 @@ fn position_in(
             let chars = logical
                 .get(segment.logical_start..offset.min(logical.len()))
                 .map_or(0, |s| s.chars().count());
-            at(
-                display,
-                segment.line,
-                segment.column + to_u32(chars),
-                chain,
-            )
+            at(display, segment.line, segment.column + to_u32(chars), chain)
         }
         None => at(display, 1, 1, chain),
     }
@@ -775,7 +806,10 @@ mod tests {
         let lines = logical_lines("a==1 \\\n  --hash=sha256:x\nb\\\n# c\nd\\\n");
         let texts: Vec<&str> = lines.iter().map(|(t, _)| t.as_str()).collect();
         assert_eq!(texts, vec!["a==1   --hash=sha256:x", "b # c", "d"]);
-        assert_eq!(strip_comment("x @ https://h/x.whl#sha256=1 # c"), "x @ https://h/x.whl#sha256=1");
+        assert_eq!(
+            strip_comment("x @ https://h/x.whl#sha256=1 # c"),
+            "x @ https://h/x.whl#sha256=1"
+        );
     }
 
     #[test]

@@ -245,7 +245,9 @@ fn merges(tool: Tool) -> bool {
 
 fn how_tool_picks(tool: Tool) -> &'static str {
     match tool {
-        Tool::Pip => "pip searches every index and installs the highest version found on any of them",
+        Tool::Pip => {
+            "pip searches every index and installs the highest version found on any of them"
+        }
         Tool::Uv { best_match: true } => {
             "uv's `unsafe-best-match` strategy takes the highest version across indexes"
         }
@@ -261,12 +263,12 @@ fn how_tool_picks(tool: Tool) -> &'static str {
         Tool::Pipenv { search_all: false } => {
             "Pipenv takes a package without `index =` from the first source"
         }
-        Tool::Pdm { respect_order: false } => {
-            "PDM treats all sources as equal and takes the highest version"
-        }
-        Tool::Pdm { respect_order: true } => {
-            "PDM (`respect-source-order`) takes the first source that has the name"
-        }
+        Tool::Pdm {
+            respect_order: false,
+        } => "PDM treats all sources as equal and takes the highest version",
+        Tool::Pdm {
+            respect_order: true,
+        } => "PDM (`respect-source-order`) takes the first source that has the name",
     }
 }
 
@@ -337,7 +339,9 @@ pub(crate) fn judge(policy: &Policy, facts: &Facts, out: &mut Vec<Finding>) {
 fn rule_help(id: &str) -> &'static str {
     match id {
         "remote-include" => "vendor the file into the repository and include it by path",
-        "include-not-found" => "fix the path (it is relative to the including file), or add the file",
+        "include-not-found" => {
+            "fix the path (it is relative to the including file), or add the file"
+        }
         "unresolved-variable" => {
             "write the URL out: gate cannot check a source whose value is only known at install time"
         }
@@ -377,7 +381,10 @@ fn judge_install(
             let finding = INSECURE_INDEX
                 .at(
                     &at.path,
-                    format!("the index `{}` is plain http: anyone on the path can replace packages", index.url),
+                    format!(
+                        "the index `{}` is plain http: anyone on the path can replace packages",
+                        index.url
+                    ),
                 )
                 .evidence("index", index.url.clone())
                 .help(rule_help("insecure-index"));
@@ -563,7 +570,9 @@ fn judge_install(
                     "indexes",
                     merged.iter().map(|i| i.url.clone()).collect::<Vec<_>>(),
                 )
-                .help("use one index, or pin names to an index so a new package cannot be shadowed");
+                .help(
+                    "use one index, or pin names to an index so a new package cannot be shadowed",
+                );
             out.push(locate(finding, anchor));
         }
     }
@@ -604,7 +613,10 @@ fn hygiene(
             let finding = WEAK_HASH
                 .at(
                     &hash.at.path,
-                    format!("{label} is pinned with {}, which can be forged", hash.algorithm),
+                    format!(
+                        "{label} is pinned with {}, which can be forged",
+                        hash.algorithm
+                    ),
                 )
                 .evidence("algorithm", hash.algorithm.clone())
                 .help("pin with sha256 (pip-compile --generate-hashes writes them)");
@@ -612,7 +624,7 @@ fn hygiene(
         }
     }
     // Manifests (pyproject, Pipfile) keep pins and hashes in their lockfiles, judged there.
-    let is_pip = install.tool == Tool::Pip;
+    let is_pip = install.pins_expected;
     if requirement.constraint {
         return;
     }
@@ -648,9 +660,10 @@ fn hygiene(
                     .as_deref()
                     .is_some_and(crate::deps::names::is_full_commit)
             {
-                let what = reference
-                    .as_deref()
-                    .map_or_else(|| "no revision (the default branch)".to_owned(), |r| format!("`{r}`"));
+                let what = reference.as_deref().map_or_else(
+                    || "no revision (the default branch)".to_owned(),
+                    |r| format!("`{r}`"),
+                );
                 let finding = GIT_REF_UNPINNED
                     .at(
                         &requirement.at.path,
@@ -698,16 +711,21 @@ fn judge_locked(
             known.hosts_of_file(url.split_once('+').map_or(url.as_str(), |(_, u)| u)),
             url.clone(),
         ),
-        LockedSource::Local => (Vec::new(), String::new()),
+        LockedSource::Local | LockedSource::Unrecorded => (Vec::new(), String::new()),
     };
     let version = locked
         .version
         .as_deref()
         .map(|v| format!(" {v}"))
         .unwrap_or_default();
-    if !matches!(locked.source, LockedSource::Local) {
+    if !matches!(
+        locked.source,
+        LockedSource::Local | LockedSource::Unrecorded
+    ) {
         if let Some(rule) = rule
-            && !source_names.iter().any(|s| rule.allow.iter().any(|a| a == s))
+            && !source_names
+                .iter()
+                .any(|s| rule.allow.iter().any(|a| a == s))
         {
             let finding = SOURCE_NOT_ALLOWED
                 .at(
@@ -759,14 +777,16 @@ fn judge_locked(
         }
     }
     match &locked.source {
-        LockedSource::Registry { .. } | LockedSource::Url { .. } => {
+        LockedSource::Registry { .. } | LockedSource::Url { .. } | LockedSource::Unrecorded => {
             if deps.require_hashes && locked.hashes.is_empty() {
                 let finding = MISSING_HASH
                     .at(
                         &locked.at.path,
                         format!("the lockfile records no hash for `{name}`{version}"),
                     )
-                    .help("lock again with hashes (they are on by default in uv, Poetry and Pipenv)");
+                    .help(
+                        "lock again with hashes (they are on by default in uv, Poetry and Pipenv)",
+                    );
                 out.push(locate(finding, &locked.at));
             }
         }
@@ -779,7 +799,9 @@ fn judge_locked(
                 let finding = GIT_REF_UNPINNED
                     .at(
                         &locked.at.path,
-                        format!("the lockfile pins `{name}` from `{url}` without a full commit SHA"),
+                        format!(
+                            "the lockfile pins `{name}` from `{url}` without a full commit SHA"
+                        ),
                     )
                     .help("lock again so the resolved commit is recorded");
                 out.push(locate(finding, &locked.at));
