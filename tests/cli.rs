@@ -7,6 +7,8 @@ mod common;
 
 #[path = "cli/check.rs"]
 mod check;
+#[path = "cli/deps.rs"]
+mod deps;
 #[path = "cli/discovery.rs"]
 mod discovery;
 #[path = "cli/explain.rs"]

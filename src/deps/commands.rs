@@ -153,8 +153,8 @@ fn settings_in(line: &ShellLine, words: &[Word], display: &str, out: &mut Vec<Se
 }
 
 /// Finds `pip install`, `python -m pip install`, `uv pip install` (also `sync`/`compile`) and
-/// returns (tool, index of the first argument).
-fn install_commands(words: &[Word]) -> Vec<(Tool, usize)> {
+/// returns (tool, index of the first argument, whether arguments are requirements files).
+fn install_commands(words: &[Word]) -> Vec<(Tool, usize, bool)> {
     let mut found = Vec::new();
     let base = |w: &Word| w.text.rsplit('/').next().unwrap_or(&w.text).to_owned();
     let is_pip = |name: &str| {
@@ -174,12 +174,12 @@ fn install_commands(words: &[Word]) -> Vec<(Tool, usize)> {
             } else {
                 Tool::Pip
             };
-            found.push((tool, i + 2));
+            found.push((tool, i + 2, false));
         } else if name == "uv"
             && next(1) == Some("pip")
             && matches!(next(2), Some("sync" | "compile"))
         {
-            found.push((Tool::Uv { best_match: false }, i + 3));
+            found.push((Tool::Uv { best_match: false }, i + 3, true));
         }
     }
     found
@@ -200,8 +200,7 @@ fn command_install(
     cx: &Context<'_>,
     line: &ShellLine,
     words: &[Word],
-    tool: Tool,
-    start: usize,
+    (tool, start, file_arguments): (Tool, usize, bool),
     settings: &[Setting],
     facts: &mut Facts,
 ) {
@@ -300,7 +299,7 @@ fn command_install(
             "-e" | "--editable" => walker.add_requirement_text(&value, &here),
             _ if text.starts_with('-') || text.is_empty() => {}
             _ if text.contains('$') || text.contains('`') => {}
-            _ if tool != Tool::Pip && start >= 3 => {
+            _ if file_arguments => {
                 // `uv pip sync|compile FILE`: the argument is a requirements file.
                 requirement_file(cx, &mut walker, text, &here, facts);
             }
@@ -455,9 +454,9 @@ fn read_shell(
     }
     let mut commands = 0;
     for (line, words) in lines.iter().zip(&parsed) {
-        for (tool, start) in install_commands(words) {
+        for command in install_commands(words) {
             commands += 1;
-            command_install(cx, line, words, tool, start, &settings, facts);
+            command_install(cx, line, words, command, &settings, facts);
         }
     }
     if commands == 0 {
