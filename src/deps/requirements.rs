@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 pub(crate) const PYPI: &str = "https://pypi.org/simple";
 /// Includes nest no deeper than this (pip has no limit; a legitimate tree is a few levels).
 const MAX_DEPTH: usize = 32;
+/// One walk reads at most this many files: a file included twice at every level would otherwise
+/// make the walk exponential.
+const MAX_READS: usize = 2_000;
 
 /// The options pip accepts in a requirements file (`SUPPORTED_OPTIONS` + per-requirement ones):
 /// long name, short name, whether it takes a value.
@@ -71,7 +74,9 @@ pub(crate) struct Walker<'r> {
     root: &'r Path,
     facts: Facts,
     install: Install,
-    index_url: Option<(Index, bool)>,
+    index_url: Option<Index>,
+    /// Files read so far in this walk (includes may repeat a file without a cycle).
+    reads: usize,
     extras: Vec<Index>,
     find_links: Vec<Index>,
     no_index: bool,
@@ -100,6 +105,7 @@ impl<'r> Walker<'r> {
                 pins_expected: true,
             },
             index_url: None,
+            reads: 0,
             extras: Vec::new(),
             find_links: Vec::new(),
             no_index: false,
@@ -124,7 +130,7 @@ impl<'r> Walker<'r> {
             exclude: Vec::new(),
         };
         match role {
-            Role::Primary => self.index_url = Some((index, true)),
+            Role::Primary => self.index_url = Some(index),
             Role::FindLinks => self.find_links.push(index),
             _ => self.extras.push(index),
         }
@@ -181,8 +187,11 @@ impl<'r> Walker<'r> {
                 return;
             }
         };
+        self.reads += 1;
         self.stack.push(canonical.to_path_buf());
-        self.visited.push(canonical.to_path_buf());
+        if !self.visited.iter().any(|v| v == canonical) {
+            self.visited.push(canonical.to_path_buf());
+        }
         let dir = canonical
             .parent()
             .map(Path::to_path_buf)
@@ -198,7 +207,7 @@ impl<'r> Walker<'r> {
         let mut indexes = Vec::new();
         if !self.no_index {
             match self.index_url.take() {
-                Some((index, _)) => indexes.push(index),
+                Some(index) => indexes.push(index),
                 None => indexes.push(Index {
                     url: PYPI.to_owned(),
                     name: Some("PyPI (pip's default)".to_owned()),
@@ -456,7 +465,7 @@ impl<'r> Walker<'r> {
                     include: Vec::new(),
                     exclude: Vec::new(),
                 };
-                if let Some((previous, _)) = &self.index_url
+                if let Some(previous) = &self.index_url
                     && previous.url != value
                 {
                     let before = previous
@@ -474,7 +483,7 @@ impl<'r> Walker<'r> {
                         here,
                     );
                 }
-                self.index_url = Some((index, false));
+                self.index_url = Some(index);
             }
             "extra-index-url" => self.add_index(value, Role::Extra, here),
             // A local folder of wheels is part of the repository, not a source to police.
@@ -559,10 +568,12 @@ impl<'r> Walker<'r> {
             );
             return;
         }
-        if self.stack.len() >= MAX_DEPTH {
+        if self.stack.len() >= MAX_DEPTH || self.reads >= MAX_READS {
             self.problem(
                 ProblemKind::Invalid,
-                format!("includes nest deeper than {MAX_DEPTH} files"),
+                format!(
+                    "includes nest deeper than {MAX_DEPTH} files or read more than {MAX_READS}: not read further"
+                ),
                 target,
                 here,
             );

@@ -873,3 +873,25 @@ fn explain_documents_the_dependency_rules() {
         assert!(out.stdout.starts_with(&format!("# {rule}\n")), "{out}");
     }
 }
+
+#[test]
+fn repeated_includes_do_not_explode() {
+    let repo = Repo::new();
+    repo.policy("version: 1\n");
+    for level in 0..24 {
+        let next = level + 1;
+        repo.write(
+            format!("requirements/l{level}.txt"),
+            format!("-r l{next}.txt\n-r l{next}.txt\n"),
+        );
+    }
+    repo.write("requirements/l24.txt", "numpy\n");
+    let report = run_json(&repo, 1);
+    let invalid = findings_of(&report, "requirements-invalid");
+    assert!(
+        invalid
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("not read further")),
+        "{report:#}"
+    );
+}
