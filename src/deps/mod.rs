@@ -9,7 +9,7 @@ pub(crate) mod locks;
 pub(crate) mod names;
 pub(crate) mod pyproject;
 pub(crate) mod requirements;
-mod text;
+pub(crate) mod text;
 mod toml_tree;
 
 use crate::discover::Candidate;

@@ -32,8 +32,24 @@ pub(crate) fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Byte offsets and names of `${NAME}` references with pip's grammar (`[A-Z0-9_]+`).
+/// Byte offsets and names of `${NAME}` references with pip's grammar (`[A-Z0-9_]+`) that can
+/// change where packages come from: a variable inside a URL's credentials (`https://${USER}:
+/// ${TOKEN}@host/simple`, the documented way to keep secrets out of files) does not.
 pub(crate) fn variables(text: &str) -> Vec<(usize, String)> {
+    let credentials = text.find("://").and_then(|scheme_end| {
+        let authority_start = scheme_end + 3;
+        let rest = text.get(authority_start..)?;
+        let authority_len = rest.find('/').unwrap_or(rest.len());
+        let at = rest.get(..authority_len)?.rfind('@')?;
+        Some(authority_start..authority_start + at)
+    });
+    all_variables(text)
+        .into_iter()
+        .filter(|(offset, _)| !credentials.as_ref().is_some_and(|c| c.contains(offset)))
+        .collect()
+}
+
+fn all_variables(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -151,6 +167,8 @@ mod tests {
     fn variables_follow_pips_grammar() {
         let found = variables("a ${IDX} ${lower} ${A_1}x $NOPE ${");
         assert_eq!(found, vec![(2, "IDX".to_owned()), (18, "A_1".to_owned())]);
+        let credentials = variables("https://${USER}:${TOKEN}@${HOST}/simple");
+        assert_eq!(credentials, vec![(25, "HOST".to_owned())]);
     }
 
     #[test]

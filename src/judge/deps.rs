@@ -360,7 +360,7 @@ fn judge_install(
     let deps = &policy.dependencies;
     for index in &install.indexes {
         let Some(at) = &index.at else { continue };
-        if index.url.contains("${") {
+        if !crate::deps::text::variables(&index.url).is_empty() {
             continue;
         }
         if known.index_name(&index.url).is_none() {

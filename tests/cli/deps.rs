@@ -895,3 +895,67 @@ fn repeated_includes_do_not_explode() {
         "{report:#}"
     );
 }
+
+#[test]
+fn manifest_and_lock_hygiene() {
+    let pyproject = r#"[project]
+name = "app"
+version = "0.1.0"
+dependencies = ["lib", "tool"]
+
+[tool.uv.sources]
+lib = { git = "https://github.com/acme/lib", branch = "main" }
+tool = { git = "https://github.com/acme/tool", rev = "0123456789abcdef0123456789abcdef01234567" }
+"#;
+    let lock = r#"version = 1
+
+[[package]]
+name = "numpy"
+version = "1.26.4"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://files.pythonhosted.org/packages/numpy-1.26.4.tar.gz" }
+
+[[package]]
+name = "mirror-only"
+version = "1.0"
+source = { registry = "https://mirror.example.com/simple" }
+wheels = [{ url = "https://mirror.example.com/m-1.0.whl", hash = "sha256:aa" }]
+
+[[package]]
+name = "lib"
+version = "0.1.0"
+source = { git = "https://github.com/acme/lib?branch=main" }
+"#;
+    let policy = "version: 1\ndependencies:\n  require-hashes: true\n";
+    let repo = repo_with(
+        policy,
+        &[
+            ("pyproject.toml", pyproject),
+            ("uv.lock", lock),
+            ("Pipfile", "[[source]]\nname = \"private\"\nurl = \"https://${USER}:${TOKEN}@pypi.example.com/${PATH}\"\n\n[packages]\nrequests = \"==2.31.0\"\n"),
+            ("requirements.txt", "--index-url https://${USER}:${TOKEN}@pypi.example.com/simple\nnumpy\n"),
+            ("broken/pyproject.toml", "[project\nname = \"x\"\n"),
+        ],
+    );
+    let report = run_json(&repo, 1);
+    let got = places(&report);
+    for expected in [
+        place("requirements-invalid", "broken/pyproject.toml", 1, 9),
+        place("git-ref-unpinned", "pyproject.toml", 7, 7),
+        place("missing-hash", "uv.lock", 4, 8),
+        place("index-not-allowed", "uv.lock", 10, 8),
+        place("git-ref-unpinned", "uv.lock", 16, 8),
+        place("unresolved-variable", "Pipfile", 3, 7),
+        // Variables in credentials do not hide the host: it is checked.
+        place("index-not-allowed", "requirements.txt", 1, 1),
+    ] {
+        assert!(got.contains(&expected), "missing {expected:?} in {got:#?}");
+    }
+    assert!(
+        !got.iter().any(|(rule, path, line, _)| rule == "git-ref-unpinned"
+            && path == "pyproject.toml"
+            && *line == 8),
+        "a full commit is pinned: {got:#?}"
+    );
+    assert_eq!(findings_of(&report, "unresolved-variable").len(), 1, "{got:#?}");
+}
