@@ -397,6 +397,11 @@ fn judge_install(
             .is_some_and(|name| rule.allow.iter().any(|a| a == name))
     };
     let mut confused_rules = BTreeSet::new();
+    // pip's hash-checking mode (any `--hash`) requires `==` and a hash for every package,
+    // transitive ones included: a substituted file fails to install instead of running.
+    let hash_mode = install.pins_expected
+        && install.tool == Tool::Pip
+        && install.requirements.iter().any(|r| !r.hashes.is_empty());
     let pinned_by_constraint: BTreeSet<&str> = install
         .requirements
         .iter()
@@ -416,7 +421,8 @@ fn judge_install(
                 let cands = candidates(install, name, pin.as_deref(), &|i| allowed_for(rule, i));
                 let (good, bad): (Vec<&Index>, Vec<&Index>) =
                     cands.iter().partition(|i| allowed_for(rule, i));
-                if bad.is_empty() && !good.is_empty() {
+                let hash_pinned = hash_mode && requirement.pinned && !requirement.hashes.is_empty();
+                if !good.is_empty() && (bad.is_empty() || hash_pinned) {
                     continue;
                 }
                 let bad_text = bad
@@ -495,7 +501,7 @@ fn judge_install(
         .iter()
         .filter_map(|r| r.name.as_deref())
         .collect();
-    for rule in &restrictions.rules {
+    for rule in restrictions.rules.iter().filter(|_| !hash_mode) {
         let unlisted: Vec<&str> = rule
             .patterns
             .iter()
@@ -556,14 +562,19 @@ fn judge_install(
                 .at(
                     &anchor.path,
                     format!(
-                        "{} merges {}: {}. No name the policy restricts is affected today",
+                        "{} merges {}: {}. {}",
                         install.tool.name(),
                         merged
                             .iter()
                             .map(|i| describe(i, known))
                             .collect::<Vec<_>>()
                             .join(" and "),
-                        how_tool_picks(install.tool)
+                        how_tool_picks(install.tool),
+                        if hash_mode {
+                            "Hash pins make pip refuse a substituted file today; a requirement added without them would not be protected"
+                        } else {
+                            "No name the policy restricts is affected today"
+                        }
                     ),
                 )
                 .evidence(

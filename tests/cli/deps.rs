@@ -932,8 +932,14 @@ source = { git = "https://github.com/acme/lib?branch=main" }
         &[
             ("pyproject.toml", pyproject),
             ("uv.lock", lock),
-            ("Pipfile", "[[source]]\nname = \"private\"\nurl = \"https://${USER}:${TOKEN}@pypi.example.com/${PATH}\"\n\n[packages]\nrequests = \"==2.31.0\"\n"),
-            ("requirements.txt", "--index-url https://${USER}:${TOKEN}@pypi.example.com/simple\nnumpy\n"),
+            (
+                "Pipfile",
+                "[[source]]\nname = \"private\"\nurl = \"https://${USER}:${TOKEN}@pypi.example.com/${PATH}\"\n\n[packages]\nrequests = \"==2.31.0\"\n",
+            ),
+            (
+                "requirements.txt",
+                "--index-url https://${USER}:${TOKEN}@pypi.example.com/simple\nnumpy\n",
+            ),
             ("broken/pyproject.toml", "[project\nname = \"x\"\n"),
         ],
     );
@@ -952,10 +958,39 @@ source = { git = "https://github.com/acme/lib?branch=main" }
         assert!(got.contains(&expected), "missing {expected:?} in {got:#?}");
     }
     assert!(
-        !got.iter().any(|(rule, path, line, _)| rule == "git-ref-unpinned"
-            && path == "pyproject.toml"
-            && *line == 8),
+        !got.iter()
+            .any(|(rule, path, line, _)| rule == "git-ref-unpinned"
+                && path == "pyproject.toml"
+                && *line == 8),
         "a full commit is pinned: {got:#?}"
     );
-    assert_eq!(findings_of(&report, "unresolved-variable").len(), 1, "{got:#?}");
+    assert_eq!(
+        findings_of(&report, "unresolved-variable").len(),
+        1,
+        "{got:#?}"
+    );
+}
+
+#[test]
+fn hash_pins_downgrade_a_merge_to_a_warning() {
+    // Lab E8: with `--extra-index-url` and a hash-pinned requirement pip installs the pinned file.
+    let requirements = format!(
+        "--extra-index-url https://pypi.acme.internal/simple\n\
+         acme-utils==1.2.0 --hash={SHA_A}\n\
+         numpy==1.26.4 --hash={SHA_B}\n"
+    );
+    let repo = repo_with(STRICT, &[("requirements.txt", &requirements)]);
+    let report = run_json(&repo, 0);
+    assert_eq!(
+        places(&report),
+        vec![place("mixed-indexes", "requirements.txt", 1, 1)],
+        "{report:#}"
+    );
+    assert!(
+        findings(&report)[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Hash pins make pip refuse a substituted file"),
+        "{report:#}"
+    );
 }
