@@ -750,7 +750,7 @@ fn judge_locked(
                 .evidence("package", name)
                 .evidence("source", where_from.clone())
                 .evidence("allowed", rule.allow.to_vec())
-                .help("pin the package to an allowed index in the manifest and lock again");
+                .help("declare it as a direct dependency pinned to an allowed index (source pins never cover transitive dependencies) and lock again");
             out.push(locate(finding, &locked.at));
         } else if rule.is_none()
             && matches!(locked.source, LockedSource::Registry { .. })
