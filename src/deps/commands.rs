@@ -93,7 +93,7 @@ impl ShellLine {
             .text
             .get(start..offset.min(self.text.len()))
             .map_or(0, |s| s.chars().count());
-        Location::new(display, line, column + to_u32(chars))
+        Location::new(display, line, column.saturating_add(to_u32(chars)))
     }
 }
 
@@ -538,19 +538,25 @@ pub(crate) fn read_workflow(file: &SourceFile<'_>, text: &str) -> Facts {
         let block = raw.starts_with('|') || raw.starts_with('>');
         let quoted = raw.starts_with('"') || raw.starts_with('\'');
         let first_line = if block {
-            node.span.line + 1
+            node.span.line.saturating_add(1)
         } else {
             node.span.line
         };
         let indent = lines
             .get(usize::try_from(first_line).unwrap_or(1).saturating_sub(1))
             .map_or(0, |l| l.chars().count() - l.trim_start().chars().count());
-        let base_column = node.span.column + u32::from(quoted);
+        let base_column = node.span.column.saturating_add(u32::from(quoted));
         let place = |line: usize, column: usize| {
             if block {
-                (first_line + to_u32(line), to_u32(indent + column + 1))
+                (
+                    first_line.saturating_add(to_u32(line)),
+                    to_u32(indent + column + 1),
+                )
             } else {
-                (first_line + to_u32(line), base_column + to_u32(column))
+                (
+                    first_line.saturating_add(to_u32(line)),
+                    base_column.saturating_add(to_u32(column)),
+                )
             }
         };
         // A block's own indentation is stripped by YAML; columns add it back.

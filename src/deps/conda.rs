@@ -51,8 +51,13 @@ pub(crate) fn read_environment(file: &SourceFile<'_>, text: &str) -> Facts {
                     let quoted = text
                         .get(line.span.start..)
                         .is_some_and(|raw| raw.starts_with('"') || raw.starts_with('\''));
-                    line.scalar_text(text)
-                        .map(|t| (t, line.span.line, line.span.column + u32::from(quoted)))
+                    line.scalar_text(text).map(|t| {
+                        (
+                            t,
+                            line.span.line,
+                            line.span.column.saturating_add(u32::from(quoted)),
+                        )
+                    })
                 })
                 .collect();
             let mut walker = Walker::new(file.root, Tool::Pip, file.display);

@@ -385,3 +385,111 @@ pub(crate) fn inside_root(root: &Path, path: &Path) -> Option<(PathBuf, String)>
         .collect();
     Some((canonical, display.join("/")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hostile and truncated inputs: every reader returns facts or problems, never panics.
+    #[test]
+    #[allow(clippy::expect_used, reason = "a test's setup may stop the test")]
+    fn readers_survive_hostile_input() {
+        let pieces = [
+            "-r",
+            "-c",
+            "-i",
+            "--hash",
+            "--hash=",
+            "--index-url=",
+            "-e",
+            "\\",
+            "\\\\",
+            "#",
+            " #",
+            "'",
+            "\"",
+            "${",
+            "${A}",
+            "$",
+            "@",
+            "@ ",
+            "git+",
+            "git+https://h/r@",
+            "://",
+            "[",
+            "]",
+            ";",
+            "==",
+            "===",
+            "~=1",
+            "\n",
+            "\r\n",
+            "\t",
+            "é",
+            "\u{0}",
+            "x",
+            "a[b",
+            "--",
+            "-",
+            "[[tool.uv.index]]",
+            "[tool.poetry]",
+            "[[package]]",
+            "name = \"a\"",
+            "source = {",
+            "pip install",
+            "uv pip install",
+            "ENV PIP_INDEX_URL",
+            "run: |",
+            "- pip:",
+            "  - ",
+            "=",
+            "[global]",
+            "extra-index-url =",
+            "    http://x",
+            "-rx",
+            "-ihttp://",
+            "--extra",
+        ];
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let root = std::fs::canonicalize(dir.path()).unwrap_or_else(|_| dir.path().to_path_buf());
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let names = [
+            "requirements.txt",
+            "pyproject.toml",
+            "uv.lock",
+            "Pipfile",
+            "Pipfile.lock",
+            "poetry.lock",
+            "pylock.toml",
+            "pip.conf",
+            "setup.cfg",
+            "Dockerfile",
+            "environment.yml",
+            ".github/workflows/ci.yml",
+        ];
+        std::fs::create_dir_all(root.join(".github/workflows")).unwrap_or_default();
+        for round in 0..300 {
+            let mut text = String::new();
+            for _ in 0..40 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let index = usize::try_from(state % pieces.len() as u64).unwrap_or(0);
+                text.push_str(pieces.get(index).copied().unwrap_or(""));
+                if state.is_multiple_of(3) {
+                    text.push(' ');
+                }
+            }
+            let name = names
+                .get(round % names.len())
+                .copied()
+                .unwrap_or("requirements.txt");
+            std::fs::write(root.join(name), &text).unwrap_or_default();
+            let candidates = vec![Candidate {
+                display: name.to_owned(),
+                path: root.join(name),
+            }];
+            let _ = collect(&root, &candidates);
+        }
+    }
+}

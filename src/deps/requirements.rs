@@ -735,7 +735,12 @@ fn position_in(
             let chars = logical
                 .get(segment.logical_start..offset.min(logical.len()))
                 .map_or(0, |s| s.chars().count());
-            at(display, segment.line, segment.column + to_u32(chars), chain)
+            at(
+                display,
+                segment.line,
+                segment.column.saturating_add(to_u32(chars)),
+                chain,
+            )
         }
         None => at(display, 1, 1, chain),
     }
@@ -797,7 +802,7 @@ fn logical_lines(text: &str) -> Vec<(String, Vec<Segment>)> {
             segments.push(Segment {
                 logical_start: joined.len(),
                 line: number,
-                column: 1 + to_u32(leading),
+                column: to_u32(leading).saturating_add(1),
             });
             joined.push_str(stripped);
         }
