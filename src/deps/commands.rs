@@ -167,7 +167,7 @@ fn install_commands(words: &[Word]) -> Vec<(Tool, usize, bool)> {
         let Some(word) = words.get(i) else { continue };
         let name = base(word);
         let next = |k: usize| words.get(i + k).map(|w| w.text.as_str());
-        if is_pip(&name) && next(1) == Some("install") {
+        if is_pip(&name) && matches!(next(1), Some("install" | "download" | "wheel")) {
             let uv = i > 0 && words.get(i - 1).is_some_and(|w| base(w) == "uv");
             let tool = if uv {
                 Tool::Uv { best_match: false }
@@ -295,6 +295,7 @@ fn command_install(
                 at: here,
             }),
             "--no-index" => walker.set_no_index(),
+            "--require-hashes" => walker.set_require_hashes(),
             "--index-strategy" => best_match = value == "unsafe-best-match",
             "-e" | "--editable" => walker.add_requirement_text(&value, &here),
             _ if text.starts_with('-') || text.is_empty() => {}
@@ -763,6 +764,7 @@ pub(crate) fn read_setup_cfg(file: &SourceFile<'_>, text: &str) -> Facts {
             what: file.display.to_owned(),
             at: Location::new(file.display, 1, 1),
             pins_expected: false,
+            require_hashes: false,
             indexes: vec![Index {
                 url: PYPI.to_owned(),
                 name: Some("PyPI (pip's default)".to_owned()),

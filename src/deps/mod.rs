@@ -151,6 +151,8 @@ pub(crate) struct Install {
     /// Requirements files and command lines are where pins and hashes live; manifests
     /// (pyproject, Pipfile, setup.cfg) leave them to their lockfiles.
     pub(crate) pins_expected: bool,
+    /// `--require-hashes` was given: pip refuses anything without `==` and a hash.
+    pub(crate) require_hashes: bool,
 }
 
 /// Where a lockfile says a package was resolved from.

@@ -166,6 +166,7 @@ pub(crate) fn read_pyproject(file: &SourceFile<'_>, text: &str) -> Facts {
             indexes: vec![implicit_pypi("PyPI (pip's default)")],
             requirements: Vec::new(),
             pins_expected: false,
+            require_hashes: false,
         }
     };
     let mut install = install;
@@ -263,6 +264,7 @@ fn uv_install(
         indexes,
         requirements: Vec::new(),
         pins_expected: false,
+        require_hashes: false,
     }
 }
 
@@ -431,6 +433,7 @@ fn poetry_install(
         indexes,
         requirements: Vec::new(),
         pins_expected: false,
+        require_hashes: false,
     }
 }
 
@@ -538,6 +541,7 @@ fn pdm_install(doc: &Doc<'_>, pdm: &DeTable<'_>, facts: &mut Facts, at: Location
         indexes,
         requirements: Vec::new(),
         pins_expected: false,
+        require_hashes: false,
     }
 }
 
@@ -650,6 +654,7 @@ pub(crate) fn read_pipfile(file: &SourceFile<'_>, text: &str) -> Facts {
         indexes,
         requirements,
         pins_expected: false,
+        require_hashes: false,
     });
     facts
 }

@@ -103,6 +103,7 @@ impl<'r> Walker<'r> {
                 indexes: Vec::new(),
                 requirements: Vec::new(),
                 pins_expected: true,
+                require_hashes: false,
             },
             index_url: None,
             reads: 0,
@@ -138,6 +139,10 @@ impl<'r> Walker<'r> {
 
     pub(crate) fn set_no_index(&mut self) {
         self.no_index = true;
+    }
+
+    pub(crate) fn set_require_hashes(&mut self) {
+        self.install.require_hashes = true;
     }
 
     /// Adds one requirement given directly (a command-line argument).
@@ -491,6 +496,7 @@ impl<'r> Walker<'r> {
                 self.add_index(value, Role::FindLinks, here);
             }
             "no-index" => self.no_index = true,
+            "require-hashes" => self.install.require_hashes = true,
             "trusted-host" => self.problem(
                 ProblemKind::Insecure,
                 format!("`--trusted-host {value}` turns off TLS certificate checks for that host"),

@@ -401,7 +401,7 @@ fn judge_install(
     // transitive ones included: a substituted file fails to install instead of running.
     let hash_mode = install.pins_expected
         && install.tool == Tool::Pip
-        && install.requirements.iter().any(|r| !r.hashes.is_empty());
+        && (install.require_hashes || install.requirements.iter().any(|r| !r.hashes.is_empty()));
     let pinned_by_constraint: BTreeSet<&str> = install
         .requirements
         .iter()

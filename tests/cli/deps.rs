@@ -994,3 +994,42 @@ fn hash_pins_downgrade_a_merge_to_a_warning() {
         "{report:#}"
     );
 }
+
+#[test]
+fn nested_index_url_override_uv_env_and_pdm_lock() {
+    let repo = repo_with(
+        STRICT,
+        &[
+            (
+                "requirements.txt",
+                "-i https://pypi.acme.internal/simple\n-r public.txt\nacme-utils==1.2.0\n",
+            ),
+            ("public.txt", "-i https://pypi.org/simple\nnumpy==1.26.4\n"),
+            (
+                ".github/workflows/release.yml",
+                "on: push\nenv:\n  UV_EXTRA_INDEX_URL: https://pypi.acme.internal/simple\n  UV_INDEX_STRATEGY: unsafe-best-match\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: uv pip install numpy\n",
+            ),
+            (
+                "pdm.lock",
+                "[metadata]\nlock_version = \"4.5.0\"\n\n[[package]]\nname = \"acme-utils\"\nversion = \"99.0.0\"\nfiles = [\n    {url = \"https://files.pythonhosted.org/packages/acme_utils-99.0.0.whl\", hash = \"sha256:aa\"},\n]\n",
+            ),
+        ],
+    );
+    let report = run_json(&repo, 1);
+    let got = places(&report);
+    for expected in [
+        // Lab E6: the nested file's -i silently replaces the parent's; acme-utils now comes from PyPI.
+        place("requirements-invalid", "public.txt", 1, 1),
+        place("source-not-allowed", "requirements.txt", 3, 1),
+        // uv with unsafe-best-match merges the env's extra index with PyPI for numpy.
+        place(
+            "dependency-confusion",
+            ".github/workflows/release.yml",
+            9,
+            29,
+        ),
+        place("source-not-allowed", "pdm.lock", 6, 8),
+    ] {
+        assert!(got.contains(&expected), "missing {expected:?} in {got:#?}");
+    }
+}
