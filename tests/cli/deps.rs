@@ -1028,7 +1028,7 @@ fn nested_index_url_override_uv_env_and_pdm_lock() {
             9,
             29,
         ),
-        place("source-not-allowed", "pdm.lock", 6, 8),
+        place("source-not-allowed", "pdm.lock", 5, 8),
     ] {
         assert!(got.contains(&expected), "missing {expected:?} in {got:#?}");
     }
