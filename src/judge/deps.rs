@@ -450,14 +450,17 @@ fn judge_install(
                     if pin.is_none() {
                         confused_rules.insert(rule_index);
                     }
+                    let merging =
+                        merges(install.tool) && good.iter().all(|g| g.role != Role::Supplemental);
                     DEPENDENCY_CONFUSION
                         .at(
                             &requirement.at.path,
                             format!(
-                                "`{name}` may only come from {} (policy line {}), but {bad_text} can serve it too: {}. Anyone who publishes `{name}` there with a higher version wins",
+                                "`{name}` may only come from {} (policy line {}), but {bad_text} can serve it too: {}. Anyone who publishes `{name}` there{} wins",
                                 rule.allow_text(),
                                 rule.line,
-                                how_tool_picks(install.tool)
+                                how_tool_picks(install.tool),
+                                if merging { " with a higher version" } else { "" }
                             ),
                         )
                         .help(confusion_help(install.tool))

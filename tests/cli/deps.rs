@@ -44,11 +44,20 @@ fn repo_with(policy: &str, files: &[(&str, &str)]) -> Repo {
     repo
 }
 
-/// Runs `gate check --format json`, checks the exit code, returns the report.
+/// Runs `gate check --format json`, checks the exit code and the v1 schema, returns the report.
 fn run_json(repo: &Repo, code: i32) -> Value {
     let out = repo.check().args(["--format", "json"]).run();
     out.code(code);
-    out.json()
+    let report = out.json();
+    let path = manifest_dir().join("tests/schemas/report-v1.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "not a v1 report: {errors:?}\n{report:#}");
+    report
 }
 
 /// (rule, path, line, column) of every finding, sorted as reported.
