@@ -670,47 +670,53 @@ fn ini(text: &str) -> Vec<IniEntry> {
 pub(crate) fn read_pip_conf(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut facts = Facts::default();
     let mut walker = Walker::new(file.root, Tool::Pip, file.display);
-    let entries = ini(text);
-    let mut any = false;
+    // `[install]` overrides `[global]` key by key; within a section the last value wins.
+    let mut effective: std::collections::BTreeMap<String, Vec<(String, u32, u32)>> =
+        std::collections::BTreeMap::new();
     for wanted in ["global", "install"] {
-        for (section, key, values) in &entries {
-            if section != wanted {
-                continue;
+        for (section, key, values) in ini(text) {
+            if section == wanted {
+                effective.insert(key.replace('_', "-"), values);
             }
-            for (value, line, column) in values {
-                let at = Location::new(file.display, *line, *column);
-                let items: Vec<&str> = value.split_whitespace().collect();
-                match key.replace('_', "-").as_str() {
-                    "index-url" | "index" | "i" => {
-                        any = true;
-                        index_variables(value, &at, &mut facts);
-                        walker.add_index(value, Role::Primary, at);
-                    }
-                    "extra-index-url" => {
-                        any = true;
-                        for item in items {
-                            index_variables(item, &at, &mut facts);
-                            walker.add_index(item, Role::Extra, at.clone());
-                        }
-                    }
-                    "find-links" | "f" => {
-                        for item in items.into_iter().filter(|i| names::looks_like_url(i)) {
-                            any = true;
-                            walker.add_index(item, Role::FindLinks, at.clone());
-                        }
-                    }
-                    "trusted-host" => facts.problems.push(Problem {
-                        kind: ProblemKind::Insecure,
-                        message: format!("`trusted-host = {value}` turns off TLS certificate checks for that host"),
-                        evidence: value.clone(),
-                        at,
-                    }),
-                    "no-index" if matches!(value.as_str(), "true" | "1" | "yes" | "on") => {
-                        any = true;
-                        walker.set_no_index();
-                    }
-                    _ => {}
+        }
+    }
+    let mut any = false;
+    for (key, values) in &effective {
+        for (value, line, column) in values {
+            let at = Location::new(file.display, *line, *column);
+            let items: Vec<&str> = value.split_whitespace().collect();
+            match key.as_str() {
+                "index-url" | "index" | "i" => {
+                    any = true;
+                    index_variables(value, &at, &mut facts);
+                    walker.add_index(value, Role::Primary, at);
                 }
+                "extra-index-url" => {
+                    any = true;
+                    for item in items {
+                        index_variables(item, &at, &mut facts);
+                        walker.add_index(item, Role::Extra, at.clone());
+                    }
+                }
+                "find-links" | "f" => {
+                    for item in items.into_iter().filter(|i| names::looks_like_url(i)) {
+                        any = true;
+                        walker.add_index(item, Role::FindLinks, at.clone());
+                    }
+                }
+                "trusted-host" => facts.problems.push(Problem {
+                    kind: ProblemKind::Insecure,
+                    message: format!(
+                        "`trusted-host = {value}` turns off TLS certificate checks for that host"
+                    ),
+                    evidence: value.clone(),
+                    at,
+                }),
+                "no-index" if matches!(value.as_str(), "true" | "1" | "yes" | "on") => {
+                    any = true;
+                    walker.set_no_index();
+                }
+                _ => {}
             }
         }
     }
