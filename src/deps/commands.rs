@@ -5,7 +5,7 @@
 //! command's indexes, as pip would.
 
 use super::requirements::{PYPI, Walker};
-use super::text::{LineIndex, Word, split_words, to_u32, variables};
+use super::text::{LineIndex, Word, mask_github_expressions, shell_expands, split_words, to_u32};
 use super::{
     Facts, Index, Install, Location, Origin, Problem, ProblemKind, Requirement, Role, SourceFile,
     Tool, inside_root, names,
@@ -325,11 +325,14 @@ fn uv_order(install: &mut Install) {
     }
 }
 
+/// A shell expansion in an index URL: its value is only known when the command runs.
 fn index_variables(url: &str, at: &Location, facts: &mut Facts) {
-    for (_, name) in variables(url) {
+    if shell_expands(url) {
         facts.problems.push(Problem {
             kind: ProblemKind::UnresolvedVariable,
-            message: format!("`${{{name}}}` in this index URL is only known when the command runs: the source cannot be checked"),
+            message: format!(
+                "`{url}` is only known when the command runs: the source cannot be checked"
+            ),
             evidence: url.to_owned(),
             at: at.clone(),
         });
@@ -528,6 +531,12 @@ pub(crate) fn read_workflow(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut runs = Vec::new();
     let mut settings = Vec::new();
     collect_workflow(&tree, text, file.display, &mut runs, &mut settings);
+    for (script, _) in &mut runs {
+        *script = mask_github_expressions(script);
+    }
+    for setting in &mut settings {
+        setting.value = mask_github_expressions(&setting.value);
+    }
     let cx = Context {
         root: file.root,
         display: file.display,

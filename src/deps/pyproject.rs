@@ -213,11 +213,11 @@ fn uv_install(
             );
             continue;
         };
-        variable_problems(url, &here, facts);
         let name = tt::field(entry, "name");
         let explicit = entry.get("explicit").and_then(tt::boolean) == Some(true);
         let is_default = entry.get("default").and_then(tt::boolean) == Some(true);
         let url_at = entry.get("url").map_or(here, |v| doc.at(v));
+        variable_problems(url, &url_at, facts);
         if is_default {
             default = Some(index(url, name, Role::Primary, url_at));
         } else {
@@ -372,7 +372,8 @@ fn poetry_install(
             );
             continue;
         };
-        variable_problems(url, &here, facts);
+        let url_at = entry.get("url").map_or(here.clone(), |v| doc.at(v));
+        variable_problems(url, &url_at, facts);
         let priority = tt::field(entry, "priority").unwrap_or("primary");
         let role = match priority {
             "primary" => Role::Primary,
@@ -391,7 +392,6 @@ fn poetry_install(
             }
         };
         has_primary |= role == Role::Primary;
-        let url_at = entry.get("url").map_or(here, |v| doc.at(v));
         indexes.push(index(url, name, role, url_at));
     }
     if !has_primary {
@@ -497,7 +497,8 @@ fn pdm_install(doc: &Doc<'_>, pdm: &DeTable<'_>, facts: &mut Facts, at: Location
             );
             continue;
         };
-        variable_problems(url, &here, facts);
+        let url_at = entry.get("url").map_or(here.clone(), |v| doc.at(v));
+        variable_problems(url, &url_at, facts);
         if entry.get("verify_ssl").and_then(tt::boolean) == Some(false) {
             facts.problems.push(Problem {
                 kind: ProblemKind::Insecure,
@@ -523,7 +524,6 @@ fn pdm_install(doc: &Doc<'_>, pdm: &DeTable<'_>, facts: &mut Facts, at: Location
                 .filter_map(|v| tt::string(v).map(str::to_owned))
                 .collect()
         };
-        let url_at = entry.get("url").map_or(here, |v| doc.at(v));
         let mut source = index(url, name, role, url_at);
         source.include = globs("include_packages");
         source.exclude = globs("exclude_packages");

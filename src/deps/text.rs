@@ -36,17 +36,60 @@ pub(crate) fn to_u32(n: usize) -> u32 {
 /// change where packages come from: a variable inside a URL's credentials (`https://${USER}:
 /// ${TOKEN}@host/simple`, the documented way to keep secrets out of files) does not.
 pub(crate) fn variables(text: &str) -> Vec<(usize, String)> {
-    let credentials = text.find("://").and_then(|scheme_end| {
-        let authority_start = scheme_end + 3;
-        let rest = text.get(authority_start..)?;
-        let authority_len = rest.find('/').unwrap_or(rest.len());
-        let at = rest.get(..authority_len)?.rfind('@')?;
-        Some(authority_start..authority_start + at)
-    });
+    let credentials = credentials(text);
     all_variables(text)
         .into_iter()
         .filter(|(offset, _)| !credentials.as_ref().is_some_and(|c| c.contains(offset)))
         .collect()
+}
+
+/// Does a shell word expand to something unknown at check time (`$VAR`, `${VAR}`, `$(cmd)`)
+/// outside a URL's credentials?
+pub(crate) fn shell_expands(text: &str) -> bool {
+    let credentials = credentials(text);
+    text.match_indices('$')
+        .any(|(offset, _)| !credentials.as_ref().is_some_and(|c| c.contains(&offset)))
+}
+
+/// The byte range of `user:password` in `scheme://user:password@host/…`.
+fn credentials(text: &str) -> Option<std::ops::Range<usize>> {
+    let authority_start = text.find("://")? + 3;
+    let rest = text.get(authority_start..)?;
+    let authority_len = rest.find('/').unwrap_or(rest.len());
+    let at = rest.get(..authority_len)?.rfind('@')?;
+    Some(authority_start..authority_start + at)
+}
+
+/// Replaces GitHub expressions (`${{ secrets.X }}`) with a `${EEE…}` variable of the same
+/// length, so they read as unknown values and positions do not move.
+pub(crate) fn mask_github_expressions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${{") {
+        let Some(len) = rest
+            .get(start..)
+            .and_then(|r| r.find("}}"))
+            .map(|end| end + 2)
+        else {
+            break;
+        };
+        out.push_str(rest.get(..start).unwrap_or_default());
+        let chars = rest
+            .get(start..start + len)
+            .map_or(0, |e| e.chars().count());
+        let width = chars.saturating_sub(3).max(1);
+        let name: String = "GITHUB_EXPRESSION"
+            .chars()
+            .chain(std::iter::repeat('_'))
+            .take(width)
+            .collect();
+        out.push_str("${");
+        out.push_str(&name);
+        out.push('}');
+        rest = rest.get(start + len..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }
 
 fn all_variables(text: &str) -> Vec<(usize, String)> {
@@ -169,6 +212,12 @@ mod tests {
         assert_eq!(found, vec![(2, "IDX".to_owned()), (18, "A_1".to_owned())]);
         let credentials = variables("https://${USER}:${TOKEN}@${HOST}/simple");
         assert_eq!(credentials, vec![(25, "HOST".to_owned())]);
+        assert!(!shell_expands("https://$USER:$TOKEN@host/simple"));
+        assert!(shell_expands("$INDEX"));
+        assert_eq!(
+            mask_github_expressions("a ${{ secrets.X }} b"),
+            "a ${GITHUB_EXPRES} b"
+        );
     }
 
     #[test]

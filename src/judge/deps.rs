@@ -303,9 +303,22 @@ pub(crate) fn judge(policy: &Policy, facts: &Facts, out: &mut Vec<Finding>) {
             out.push(finding);
         }
     };
+    let unresolved: BTreeSet<(&str, u32, u32)> = facts
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::UnresolvedVariable)
+        .map(|p| (p.at.path.as_str(), p.at.line, p.at.column))
+        .collect();
     for install in &facts.installs {
         let mut found = Vec::new();
-        judge_install(policy, &restrictions, &known, install, &mut found);
+        judge_install(
+            policy,
+            &restrictions,
+            &known,
+            install,
+            &unresolved,
+            &mut found,
+        );
         for finding in found {
             push(finding, out);
         }
@@ -355,12 +368,14 @@ fn judge_install(
     restrictions: &Restrictions<'_>,
     known: &PolicyIndexes<'_>,
     install: &Install,
+    unresolved: &BTreeSet<(&str, u32, u32)>,
     out: &mut Vec<Finding>,
 ) {
     let deps = &policy.dependencies;
     for index in &install.indexes {
         let Some(at) = &index.at else { continue };
-        if !crate::deps::text::variables(&index.url).is_empty() {
+        // Its value is only known at install time: reported as `unresolved-variable` there.
+        if unresolved.contains(&(at.path.as_str(), at.line, at.column)) {
             continue;
         }
         if known.index_name(&index.url).is_none() {

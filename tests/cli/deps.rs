@@ -1042,3 +1042,34 @@ fn nested_index_url_override_uv_env_and_pdm_lock() {
         assert!(got.contains(&expected), "missing {expected:?} in {got:#?}");
     }
 }
+
+#[test]
+fn github_expressions_and_shell_variables_are_unknown_values() {
+    let workflow = "\
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: pip install --extra-index-url ${{ secrets.PRIVATE_INDEX }} acme-utils==1.0
+      - run: pip install --index-url https://$USER:$TOKEN@pypi.acme.internal/simple acme-utils==1.2.0
+      - run: pip install -i \"$MIRROR\" scipy
+";
+    let repo = repo_with(STRICT, &[(".github/workflows/ci.yml", workflow)]);
+    let report = run_json(&repo, 1);
+    let got = places(&report);
+    for expected in [
+        place("unresolved-variable", ".github/workflows/ci.yml", 6, 26),
+        place("unresolved-variable", ".github/workflows/ci.yml", 8, 26),
+    ] {
+        assert!(got.contains(&expected), "missing {expected:?} in {got:#?}");
+    }
+    assert!(
+        !got.iter().any(|(_, _, line, _)| *line == 7),
+        "credentials in a URL do not hide its host, which is declared: {got:#?}"
+    );
+    assert!(
+        !got.iter().any(|(rule, ..)| rule == "requirements-invalid"),
+        "an expression is one value, not requirements: {got:#?}"
+    );
+}
