@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "cli/action.rs"]
+mod action;
 #[path = "cli/check.rs"]
 mod check;
 #[path = "cli/deps.rs"]
@@ -13,10 +15,18 @@ mod deps;
 mod discovery;
 #[path = "cli/explain.rs"]
 mod explain;
+#[path = "cli/github.rs"]
+mod github;
+#[path = "cli/init.rs"]
+mod init;
 #[path = "cli/json.rs"]
 mod json;
 #[path = "cli/policy.rs"]
 mod policy;
+#[path = "cli/pull_request.rs"]
+mod pull_request;
+#[path = "cli/sarif.rs"]
+mod sarif;
 #[path = "cli/scan.rs"]
 mod scan;
 #[path = "cli/waivers.rs"]
