@@ -550,6 +550,10 @@ impl<'r> Walker<'r> {
             );
             return;
         }
+        if !variables(target).is_empty() {
+            // Reported as `unresolved-variable` with the option; the file cannot be known.
+            return;
+        }
         let path = dir.join(target);
         let Some((canonical, included_display)) = inside_root(self.root, &path) else {
             let why = if path.exists() {

@@ -1073,3 +1073,59 @@ jobs:
         "an expression is one value, not requirements: {got:#?}"
     );
 }
+
+#[test]
+fn poetry_primaries_merge_and_pdm_source_order() {
+    let poetry = r#"[tool.poetry]
+name = "app"
+version = "0.1.0"
+
+[tool.poetry.dependencies]
+python = "^3.11"
+acme-utils = "1.2.0"
+
+[[tool.poetry.source]]
+name = "acme"
+url = "https://pypi.acme.internal/simple"
+
+[[tool.poetry.source]]
+name = "PyPI"
+priority = "primary"
+"#;
+    let repo = repo_with(STRICT, &[("pyproject.toml", poetry)]);
+    let report = run_json(&repo, 1);
+    let confusion: Vec<&Value> = findings_of(&report, "dependency-confusion")
+        .into_iter()
+        .filter(|f| f["evidence"]["package"] == "acme-utils")
+        .collect();
+    assert_eq!(confusion.len(), 1, "{report:#}");
+    assert_eq!(confusion[0]["line"], 7);
+    assert!(
+        confusion[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("with a higher version wins"),
+        "two primary sources are merged: {report:#}"
+    );
+
+    // PDM with respect-source-order and the private source first: acme answers first.
+    let pdm = r#"[project]
+name = "app"
+version = "0.1.0"
+dependencies = ["acme-utils>=1.2"]
+
+[[tool.pdm.source]]
+name = "pypi"
+url = "https://pypi.acme.internal/simple"
+
+[[tool.pdm.source]]
+name = "public"
+url = "https://pypi.org/simple"
+
+[tool.pdm.resolution]
+respect-source-order = true
+"#;
+    let policy = STRICT.replace("allow: [pypi]", "allow: [pypi, acme]");
+    let repo = repo_with(&policy, &[("pyproject.toml", pdm)]);
+    assert_clean(&run_json(&repo, 0));
+}
