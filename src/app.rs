@@ -157,7 +157,7 @@ fn evaluate(
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
     let dependencies = dependency_root
-        .map(|root| deps::collect(root, &discovery.files))
+        .map(|root| pool.install(|| deps::collect(root, &discovery.files)))
         .unwrap_or_default();
     let verdict = judge::judge(
         policy,

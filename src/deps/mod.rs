@@ -236,54 +236,66 @@ pub(crate) struct SourceFile<'a> {
 
 /// Reads every dependency declaration among the discovered files. `root` bounds includes.
 pub(crate) fn collect(root: &Path, files: &[Candidate]) -> Facts {
+    use rayon::prelude::*;
     let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let classified: Vec<(&Candidate, Kind)> = files
+        .iter()
+        .filter_map(|c| classify(&c.display, &file_name(&c.display)).map(|k| (c, k)))
+        .collect();
+    let requirement_roots: Vec<&Candidate> = classified
+        .iter()
+        .filter(|(_, kind)| *kind == Kind::Requirements)
+        .map(|(c, _)| *c)
+        .collect();
+    let found: Vec<Facts> = classified
+        .par_iter()
+        .filter(|(_, kind)| *kind != Kind::Requirements)
+        .map(|(candidate, kind)| read_one(&canonical_root, candidate, *kind))
+        .collect();
     let mut facts = Facts::default();
-    let mut requirement_roots = Vec::new();
-    for candidate in files {
-        let file = SourceFile {
-            display: &candidate.display,
-            path: &candidate.path,
-            root: &canonical_root,
-        };
-        let name = file_name(&candidate.display);
-        let kind = classify(&candidate.display, &name);
-        let Some(kind) = kind else { continue };
-        if kind == Kind::Requirements {
-            requirement_roots.push(candidate);
-            continue;
-        }
-        let text = match read_text(&candidate.path) {
-            Ok(text) => text,
-            Err(error) => {
-                facts.problems.push(Problem {
-                    kind: ProblemKind::Invalid,
-                    message: format!("cannot read this dependency file: {error}"),
-                    evidence: String::new(),
-                    at: Location::new(&candidate.display, 1, 1),
-                });
-                continue;
-            }
-        };
-        let found = match kind {
-            Kind::Requirements => Facts::default(),
-            Kind::Pyproject => pyproject::read_pyproject(&file, &text),
-            Kind::UvToml => pyproject::read_uv_toml(&file, &text),
-            Kind::Pipfile => pyproject::read_pipfile(&file, &text),
-            Kind::UvLock => locks::read_uv_lock(&file, &text),
-            Kind::PoetryLock => locks::read_poetry_lock(&file, &text),
-            Kind::PdmLock => locks::read_pdm_lock(&file, &text),
-            Kind::Pylock => locks::read_pylock(&file, &text),
-            Kind::PipfileLock => locks::read_pipfile_lock(&file, &text),
-            Kind::PipConf => commands::read_pip_conf(&file, &text),
-            Kind::SetupCfg => commands::read_setup_cfg(&file, &text),
-            Kind::Script => commands::read_script(&file, &text),
-            Kind::Workflow => commands::read_workflow(&file, &text),
-            Kind::Conda => conda::read_environment(&file, &text),
-        };
-        facts.extend(found);
+    for one in found {
+        facts.extend(one);
     }
     facts.extend(requirements::read_all(&canonical_root, &requirement_roots));
     facts
+}
+
+/// Reads one dependency file that is not a requirements file.
+fn read_one(root: &Path, candidate: &Candidate, kind: Kind) -> Facts {
+    let file = SourceFile {
+        display: &candidate.display,
+        path: &candidate.path,
+        root,
+    };
+    let text = match read_text(&candidate.path) {
+        Ok(text) => text,
+        Err(error) => {
+            let mut facts = Facts::default();
+            facts.problems.push(Problem {
+                kind: ProblemKind::Invalid,
+                message: format!("cannot read this dependency file: {error}"),
+                evidence: String::new(),
+                at: Location::new(&candidate.display, 1, 1),
+            });
+            return facts;
+        }
+    };
+    match kind {
+        Kind::Requirements => Facts::default(),
+        Kind::Pyproject => pyproject::read_pyproject(&file, &text),
+        Kind::UvToml => pyproject::read_uv_toml(&file, &text),
+        Kind::Pipfile => pyproject::read_pipfile(&file, &text),
+        Kind::UvLock => locks::read_uv_lock(&file, &text),
+        Kind::PoetryLock => locks::read_poetry_lock(&file, &text),
+        Kind::PdmLock => locks::read_pdm_lock(&file, &text),
+        Kind::Pylock => locks::read_pylock(&file, &text),
+        Kind::PipfileLock => locks::read_pipfile_lock(&file, &text),
+        Kind::PipConf => commands::read_pip_conf(&file, &text),
+        Kind::SetupCfg => commands::read_setup_cfg(&file, &text),
+        Kind::Script => commands::read_script(&file, &text),
+        Kind::Workflow => commands::read_workflow(&file, &text),
+        Kind::Conda => conda::read_environment(&file, &text),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Names and requirement strings: PEP 503 normalisation, a PEP 508 requirement parser that keeps
-//! what the gate needs (name, version pin, direct URL, marker), and VCS URL anatomy.
+//! what the gate needs (name, whether one version is pinned, direct URL), and VCS URL anatomy.
 //!
 //! Hand-rolled: the Rust PEP 508 crates (pep508_rs) pull a large dependency tree and normalise
 //! away the raw text; the gate needs only the name, whether exactly one version is allowed, and the

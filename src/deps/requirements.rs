@@ -49,27 +49,34 @@ const OPTIONS: &[(&str, Option<char>, bool)] = &[
 /// Reads every requirements file among `candidates`. Files that another one includes are read
 /// through their includer only (their indexes come from it), unless nothing includes them.
 pub(crate) fn read_all(root: &Path, candidates: &[&Candidate]) -> Facts {
-    let mut results = Vec::new();
-    let mut included = BTreeSet::new();
-    for candidate in candidates {
-        let canonical = std::fs::canonicalize(&candidate.path).unwrap_or(candidate.path.clone());
-        let mut walker = Walker::new(root, Tool::Pip, &candidate.display);
-        walker.file(&canonical, &candidate.display, &[], false);
-        included.extend(walker.visited.iter().skip(1).cloned());
-        results.push((canonical, walker.finish()));
-    }
+    use rayon::prelude::*;
+    let results: Vec<(PathBuf, Vec<PathBuf>, Facts)> = candidates
+        .par_iter()
+        .map(|candidate| {
+            let canonical =
+                std::fs::canonicalize(&candidate.path).unwrap_or(candidate.path.clone());
+            let mut walker = Walker::new(root, Tool::Pip, &candidate.display);
+            walker.file(&canonical, &candidate.display, &[], false);
+            let visited = walker.visited.iter().skip(1).cloned().collect();
+            (canonical, visited, walker.finish())
+        })
+        .collect();
+    let included: BTreeSet<&PathBuf> = results.iter().flat_map(|(_, v, _)| v).collect();
+    let keep: Vec<bool> = results
+        .iter()
+        .map(|(canonical, _, _)| !included.contains(canonical))
+        .collect();
     let mut facts = Facts::default();
-    for (canonical, found) in results {
-        if !included.contains(&canonical) {
+    for ((_, _, found), keep) in results.into_iter().zip(keep) {
+        if keep {
             facts.extend(found);
         }
     }
     facts
 }
 
-/// Reads requirements text from one front end's options, e.g. conda's `pip:` list or the file a
-/// `pip install -r` names; `position` maps a line number of `text` (1-based) to its real line
-/// and column offset.
+/// Reads requirements with pip's grammar into one install: a requirements file and its
+/// includes, conda's `pip:` list, or a command line's options, arguments and `-r` files.
 pub(crate) struct Walker<'r> {
     root: &'r Path,
     facts: Facts,
