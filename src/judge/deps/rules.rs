@@ -83,7 +83,7 @@ Declare the index under `dependencies.indexes` if it is trusted, or remove it.",
 
 pub(crate) static MIXED_INDEXES: Rule = Rule {
     id: "mixed-indexes",
-    summary: "a tool merges several indexes; no restricted name is affected today",
+    summary: "a tool merges several indexes; no restricted name is exposed today",
     default_severity: Severity::Warning,
     waiver_needs_sha256: false,
     docs: "\
@@ -91,7 +91,10 @@ pub(crate) static MIXED_INDEXES: Rule = Rule {
 Install configurations where the tool takes the highest version across several indexes (pip with
 `--extra-index-url`/`--find-links`, Poetry with several primary sources, PDM without
 `respect-source-order`, uv with `unsafe-best-match`, Pipenv with `install_search_all_sources`) when
-no name the policy restricts is exposed (otherwise it is `dependency-confusion`).
+no name the policy restricts is exposed (otherwise it is `dependency-confusion`). A pip install in
+hash-checking mode (any `--hash`, or `--require-hashes`) whose restricted names are all `==`-pinned
+with hashes lands here too: pip refuses a substituted file, and every transitive dependency must
+be hashed as well.
 
 ## Why
 Any package that later appears on both indexes can be shadowed by the other one.
