@@ -406,9 +406,16 @@ fn judge_install(
             out.push(locate(finding, at));
         }
     }
+    let index_names: std::collections::BTreeMap<&str, Option<&str>> = install
+        .indexes
+        .iter()
+        .map(|i| (i.url.as_str(), known.index_name(&i.url)))
+        .collect();
     let allowed_for = |rule: &CompiledRule<'_>, index: &Index| {
-        known
-            .index_name(&index.url)
+        index_names
+            .get(index.url.as_str())
+            .copied()
+            .flatten()
             .is_some_and(|name| rule.allow.iter().any(|a| a == name))
     };
     let mut confused_rules = BTreeSet::new();
@@ -837,5 +844,42 @@ fn judge_locked(
             }
         }
         LockedSource::Local => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_compare_by_scheme_host_port_and_path_segments() {
+        let key = |u: &str| url_key(u);
+        assert_eq!(
+            key("https://user:secret@PyPI.org:443/simple/"),
+            key("https://pypi.org/simple")
+        );
+        assert_eq!(
+            key("https://pypi.python.org/simple"),
+            key("https://pypi.org/simple")
+        );
+        assert_ne!(
+            key("http://pypi.org/simple"),
+            key("https://pypi.org/simple")
+        );
+        assert_ne!(
+            key("https://h.example/repos-evil"),
+            key("https://h.example/repos")
+        );
+        assert_ne!(
+            key("https://h.example:8443/simple"),
+            key("https://h.example/simple")
+        );
+        let (Some(files), Some(pypi)) = (
+            key("https://files.pythonhosted.org/packages/x.whl"),
+            key("https://pypi.org/simple"),
+        ) else {
+            unreachable!("both parse")
+        };
+        assert_eq!(file_host(&files), file_host(&pypi));
     }
 }
