@@ -447,7 +447,7 @@ fn read_shell(
     place: &dyn Fn(usize, usize) -> (u32, u32),
     inherited: &[Setting],
     facts: &mut Facts,
-) {
+) -> usize {
     let lines = shell_lines(script, place);
     let mut settings = inherited.to_vec();
     let mut parsed = Vec::new();
@@ -464,8 +464,13 @@ fn read_shell(
         }
     }
     if commands == 0 {
-        settings_only(cx, &settings[inherited.len()..], facts);
+        settings_only(
+            cx,
+            settings.get(inherited.len()..).unwrap_or_default(),
+            facts,
+        );
     }
+    commands
 }
 
 fn settings_only(cx: &Context<'_>, settings: &[Setting], facts: &mut Facts) {
@@ -511,8 +516,8 @@ pub(crate) fn read_script(file: &SourceFile<'_>, text: &str) -> Facts {
     facts
 }
 
-/// Reads a GitHub workflow: every `run:` step, with the `env:` settings of the workflow, its jobs
-/// and steps (applied to every command of the file: a setting anywhere may reach any step).
+/// Reads a GitHub workflow: every `run:` step, with the `env:` settings in scope for it (the
+/// workflow's, its job's, its step's).
 pub(crate) fn read_workflow(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut facts = Facts::default();
     let tree = match yaml::parse(text) {
@@ -530,20 +535,15 @@ pub(crate) fn read_workflow(file: &SourceFile<'_>, text: &str) -> Facts {
     };
     let mut runs = Vec::new();
     let mut settings = Vec::new();
-    collect_workflow(&tree, text, file.display, &mut runs, &mut settings);
-    for (script, _) in &mut runs {
-        *script = mask_github_expressions(script);
-    }
-    for setting in &mut settings {
-        setting.value = mask_github_expressions(&setting.value);
-    }
+    collect_workflow(&tree, text, file.display, &[], &mut runs, &mut settings);
     let cx = Context {
         root: file.root,
         display: file.display,
         dir: file.root,
     };
     let lines: Vec<&str> = text.lines().collect();
-    for (script, node) in &runs {
+    let mut used = std::collections::BTreeSet::new();
+    for (script, node, scope) in &runs {
         let raw = text.get(node.span.start..).unwrap_or_default();
         let block = raw.starts_with('|') || raw.starts_with('>');
         let quoted = raw.starts_with('"') || raw.starts_with('\'');
@@ -569,54 +569,68 @@ pub(crate) fn read_workflow(file: &SourceFile<'_>, text: &str) -> Facts {
                 )
             }
         };
-        // A block's own indentation is stripped by YAML; columns add it back.
-        let script_for_lines = script.as_str();
-        read_shell(&cx, script_for_lines, &place, &settings, &mut facts);
+        if read_shell(&cx, script, &place, scope, &mut facts) > 0 {
+            used.extend(scope.iter().map(|s| (s.at.line, s.at.column)));
+        }
     }
-    if runs.is_empty() {
-        settings_only(&cx, &settings, &mut facts);
-    }
+    // Settings no pip or uv command of this workflow used still reach whatever installs (a make
+    // target, a composite action): judged on their own.
+    let unused: Vec<Setting> = settings
+        .into_iter()
+        .filter(|s| !used.contains(&(s.at.line, s.at.column)))
+        .collect();
+    settings_only(&cx, &unused, &mut facts);
     facts
 }
+
+/// A `run:` script with the `env:` settings in scope for it (workflow, job, step).
+type Run<'n> = (String, &'n Node, Vec<Setting>);
 
 fn collect_workflow<'n>(
     node: &'n Node,
     text: &str,
     display: &str,
-    runs: &mut Vec<(String, &'n Node)>,
-    settings: &mut Vec<Setting>,
+    inherited: &[Setting],
+    runs: &mut Vec<Run<'n>>,
+    all: &mut Vec<Setting>,
 ) {
     match &node.value {
         Value::Map(entries) => {
+            let mut scope = inherited.to_vec();
             for (key, value) in entries {
-                let key_text = key.scalar_text(text).unwrap_or_default();
-                match (key_text.as_str(), &value.value) {
-                    ("run", Value::Str(script)) => runs.push((script.clone(), value)),
-                    ("env", Value::Map(vars)) => {
-                        for (name, setting) in vars {
-                            let name = name.scalar_text(text).unwrap_or_default();
-                            if ENV_KEYS.contains(&name.as_str())
-                                && let Some(value_text) = setting.scalar_text(text)
-                            {
-                                settings.push(Setting {
-                                    key: name,
-                                    value: value_text,
-                                    at: Location::new(
-                                        display,
-                                        setting.span.line,
-                                        setting.span.column,
-                                    ),
-                                });
-                            }
-                        }
+                let (Some("env"), Value::Map(vars)) =
+                    (key.scalar_text(text).as_deref(), &value.value)
+                else {
+                    continue;
+                };
+                for (name, setting) in vars {
+                    let name = name.scalar_text(text).unwrap_or_default();
+                    if ENV_KEYS.contains(&name.as_str())
+                        && let Some(value_text) = setting.scalar_text(text)
+                    {
+                        let setting = Setting {
+                            key: name,
+                            value: mask_github_expressions(&value_text),
+                            at: Location::new(display, setting.span.line, setting.span.column),
+                        };
+                        all.push(setting.clone());
+                        scope.push(setting);
                     }
-                    _ => collect_workflow(value, text, display, runs, settings),
+                }
+            }
+            for (key, value) in entries {
+                match (key.scalar_text(text).as_deref(), &value.value) {
+                    (Some("run"), Value::Str(script)) => {
+                        runs.push((mask_github_expressions(script), value, scope.clone()));
+                    }
+                    (Some("env"), _) => {}
+                    _ => collect_workflow(value, text, display, &scope, runs, all),
                 }
             }
         }
         Value::Seq(items) => {
             for item in items {
-                collect_workflow(item, text, display, runs, settings);
+                collect_workflow(item, text, display, inherited, runs, all);
             }
         }
         _ => {}

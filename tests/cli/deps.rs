@@ -1129,3 +1129,45 @@ respect-source-order = true
     let repo = repo_with(&policy, &[("pyproject.toml", pdm)]);
     assert_clean(&run_json(&repo, 0));
 }
+
+#[test]
+fn workflow_env_applies_to_its_own_job_only() {
+    let workflow = "\
+on: push
+jobs:
+  internal:
+    runs-on: ubuntu-latest
+    env:
+      PIP_EXTRA_INDEX_URL: https://pypi.acme.internal/simple
+    steps:
+      - run: pip install acme-utils==1.2.0
+  public:
+    runs-on: ubuntu-latest
+    steps:
+      - run: pip install numpy==1.26.4
+      - run: make install
+        env:
+          PIP_INDEX_URL: http://mirror.example.com/simple
+";
+    let repo = repo_with(STRICT, &[(".github/workflows/ci.yml", workflow)]);
+    let report = run_json(&repo, 1);
+    let got = places(&report);
+    assert!(
+        got.contains(&place(
+            "dependency-confusion",
+            ".github/workflows/ci.yml",
+            8,
+            26
+        )),
+        "{got:#?}"
+    );
+    assert!(
+        !got.iter().any(|(_, _, line, _)| *line == 12),
+        "the public job has no extra index: {got:#?}"
+    );
+    // A step's setting no pip command uses is judged on its own.
+    assert!(
+        got.contains(&place("insecure-index", ".github/workflows/ci.yml", 15, 26)),
+        "{got:#?}"
+    );
+}
