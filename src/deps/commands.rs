@@ -297,14 +297,20 @@ fn command_install(
             "--no-index" => walker.set_no_index(),
             "--require-hashes" => walker.set_require_hashes(),
             "--index-strategy" => best_match = value == "unsafe-best-match",
-            "-e" | "--editable" => walker.add_requirement_text(&value, &here),
+            "-e" | "--editable" => {
+                walker.add_requirement_text(&value, &here);
+                project_dependencies(cx, &mut walker, &value, &here);
+            }
             _ if text.starts_with('-') || text.is_empty() => {}
             _ if text.contains('$') || text.contains('`') => {}
             _ if file_arguments => {
                 // `uv pip sync|compile FILE`: the argument is a requirements file.
                 requirement_file(cx, &mut walker, text, &here, facts);
             }
-            _ => walker.add_requirement_text(text, &here),
+            _ => {
+                walker.add_requirement_text(text, &here);
+                project_dependencies(cx, &mut walker, text, &here);
+            }
         }
     }
     let mut found = walker.finish();
@@ -315,6 +321,48 @@ fn command_install(
         uv_order(install);
     }
     facts.extend(found);
+}
+
+/// `pip install .` (or `-e path[extra]`) installs the project's `[project] dependencies` with
+/// the command's indexes: tool source pins (`[tool.uv.sources]`, Poetry and PDM sources) do not
+/// apply. They are added to the command's install, located in the pyproject with the command as
+/// the chain.
+fn project_dependencies(
+    cx: &Context<'_>,
+    walker: &mut Walker<'_>,
+    argument: &str,
+    here: &Location,
+) {
+    let path = argument.split('[').next().unwrap_or(argument);
+    let local = path == "." || path.starts_with("./") || path.starts_with("../");
+    if !local || path.contains('$') {
+        return;
+    }
+    for base in [cx.dir, cx.root] {
+        let Some((canonical, display)) =
+            inside_root(cx.root, &base.join(path).join("pyproject.toml"))
+        else {
+            continue;
+        };
+        let Ok(text) = super::read_text(&canonical) else {
+            return;
+        };
+        let file = SourceFile {
+            display: &display,
+            path: &canonical,
+            root: cx.root,
+        };
+        let chain = vec![format!("{}:{}", here.path, here.line)];
+        let requirements = super::pyproject::pip_view(&file, &text)
+            .into_iter()
+            .map(|mut r| {
+                r.at.chain.clone_from(&chain);
+                r
+            })
+            .collect();
+        walker.add_requirements(requirements);
+        return;
+    }
 }
 
 /// uv asks `--index-url`/`--default-index` (or PyPI) last.
@@ -776,6 +824,7 @@ pub(crate) fn read_setup_cfg(file: &SourceFile<'_>, text: &str) -> Facts {
                     pinned: parsed.pinned,
                     hashes: Vec::new(),
                     constraint: false,
+                    manifest: true,
                     at,
                 }),
                 Err(error) => facts.problems.push(Problem {

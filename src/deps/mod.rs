@@ -134,6 +134,9 @@ pub(crate) struct Requirement {
     pub(crate) hashes: Vec<Hash>,
     /// From a constraints file (`-c`): restricts versions, installs nothing by itself.
     pub(crate) constraint: bool,
+    /// Declared in a manifest (pyproject, Pipfile, setup.cfg), whose lockfile holds pins and
+    /// hashes; not asked for `==` or `--hash`.
+    pub(crate) manifest: bool,
     pub(crate) at: Location,
 }
 

@@ -76,6 +76,7 @@ fn pep508(doc: &Doc<'_>, value: &Value<'_>, facts: &mut Facts) -> Option<Require
                 pinned: parsed.pinned,
                 hashes: Vec::new(),
                 constraint: false,
+                manifest: true,
                 at,
             })
         }
@@ -129,6 +130,22 @@ fn standard_requirements(doc: &Doc<'_>, facts: &mut Facts) -> Vec<Requirement> {
     values
         .into_iter()
         .filter_map(|v| pep508(doc, v, facts))
+        .collect()
+}
+
+/// What `pip install PROJECT` takes from a `pyproject.toml`: `[project] dependencies` only, with
+/// no tool's source pins (pip ignores `[tool.uv.sources]`, Poetry and PDM sources). Syntax errors
+/// are the pyproject reader's to report.
+pub(crate) fn pip_view(file: &SourceFile<'_>, text: &str) -> Vec<Requirement> {
+    let Ok(doc) = Doc::parse(file, text) else {
+        return Vec::new();
+    };
+    let mut ignored = Facts::default();
+    tt::path(doc.top(), &["project", "dependencies"])
+        .map(tt::array)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| pep508(&doc, v, &mut ignored))
         .collect()
 }
 
@@ -477,6 +494,7 @@ fn poetry_dependency(name: &str, value: &Value<'_>, at: Location) -> Requirement
         pinned,
         hashes: Vec::new(),
         constraint: false,
+        manifest: true,
         at,
     }
 }
@@ -643,6 +661,7 @@ pub(crate) fn read_pipfile(file: &SourceFile<'_>, text: &str) -> Facts {
                 pinned,
                 hashes: Vec::new(),
                 constraint: false,
+                manifest: true,
                 at,
             });
         }

@@ -163,6 +163,12 @@ impl<'r> Walker<'r> {
         self.requirement(text, 0, &[], &at.path, &chain, &segments, text, false);
     }
 
+    /// Adds requirements read elsewhere (a project's `[project] dependencies` that
+    /// `pip install .` resolves with this command's indexes).
+    pub(crate) fn add_requirements(&mut self, requirements: Vec<Requirement>) {
+        self.install.requirements.extend(requirements);
+    }
+
     /// Reads the options and requirements of one requirements text given inline (conda's `pip:`
     /// list); `lines` are the entries with their positions.
     pub(crate) fn inline_lines(&mut self, display: &str, dir: &Path, lines: &[(String, u32, u32)]) {
@@ -619,6 +625,7 @@ impl<'r> Walker<'r> {
                 pinned: true,
                 hashes: Vec::new(),
                 constraint,
+                manifest: false,
                 at,
             });
         }
@@ -659,6 +666,7 @@ impl<'r> Walker<'r> {
                     pinned: parsed.pinned,
                     hashes,
                     constraint,
+                    manifest: false,
                     at: here,
                 }),
             },
@@ -668,6 +676,7 @@ impl<'r> Walker<'r> {
                 pinned: true,
                 hashes,
                 constraint,
+                manifest: false,
                 at: here,
             }),
             Err(error) => self.problem(
@@ -722,6 +731,7 @@ impl<'r> Walker<'r> {
             pinned: true,
             hashes,
             constraint,
+            manifest: false,
             at: here,
         });
     }

@@ -275,11 +275,7 @@ fn how_tool_picks(tool: Tool) -> &'static str {
 fn locate(finding: Finding, at: &Location) -> Finding {
     let mut finding = finding.line_column(at.line, at.column);
     if !at.chain.is_empty() {
-        finding.message = format!(
-            "{} (included via {})",
-            finding.message,
-            at.chain.join(" → ")
-        );
+        finding.message = format!("{} (via {})", finding.message, at.chain.join(" → "));
         finding = finding.evidence("include-chain", at.chain.clone());
     }
     finding
@@ -660,7 +656,7 @@ fn hygiene(
         }
     }
     // Manifests (pyproject, Pipfile) keep pins and hashes in their lockfiles, judged there.
-    let is_pip = install.pins_expected;
+    let is_pip = install.pins_expected && !requirement.manifest;
     if requirement.constraint {
         return;
     }

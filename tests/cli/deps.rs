@@ -245,7 +245,7 @@ fn includes_carry_their_chain_and_are_read_with_the_includers_indexes() {
         acme["message"]
             .as_str()
             .unwrap()
-            .ends_with("(included via requirements/dev.txt:1)"),
+            .ends_with("(via requirements/dev.txt:1)"),
         "{acme:#}"
     );
     // pytest, in the includer, is exposed by the included file's --extra-index-url.
@@ -1169,5 +1169,39 @@ jobs:
     assert!(
         got.contains(&place("insecure-index", ".github/workflows/ci.yml", 15, 26)),
         "{got:#?}"
+    );
+}
+
+#[test]
+fn pip_install_of_a_uv_project_ignores_its_sources() {
+    // "Sources are only respected by uv": the same project installed with pip in CI takes
+    // acme-models from PyPI.
+    let workflow = "\
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: pip install -e .[dev]
+";
+    let policy = format!("{STRICT}  require-pinned: true\n");
+    let repo = repo_with(
+        &policy,
+        &[
+            ("pyproject.toml", UV_SAFE),
+            (".github/workflows/ci.yml", workflow),
+        ],
+    );
+    let report = run_json(&repo, 1);
+    let got = places(&report);
+    assert_eq!(
+        got,
+        vec![place("source-not-allowed", "pyproject.toml", 4, 17)],
+        "{report:#}"
+    );
+    let finding = &findings(&report)[0];
+    assert_eq!(
+        finding["evidence"]["include-chain"],
+        serde_json::json!([".github/workflows/ci.yml:6"])
     );
 }
