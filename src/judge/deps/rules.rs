@@ -49,7 +49,9 @@ pub(crate) static SOURCE_NOT_ALLOWED: Rule = Rule {
 Packages whose only possible source, or whose recorded source, is outside the indexes the policy
 allows for the name: a lockfile entry (`uv.lock`, `poetry.lock`, `Pipfile.lock`, `pdm.lock`,
 `pylock.toml`) resolved from another index or URL; a direct `name @ https://…` or VCS requirement
-on a host no allowed index covers; a requirement pinned to another index. URLs are compared by
+on a host no allowed index covers; a requirement pinned to another index; a project installed
+with `pip install .` whose `[project] dependencies` pip would take from another index (pip ignores
+`[tool.uv.sources]` and Poetry/PDM sources). URLs are compared by
 scheme, host, port and path, without credentials; file URLs are covered by their index's host, and
 files.pythonhosted.org counts as PyPI.
 
