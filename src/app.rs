@@ -3,6 +3,7 @@
 use crate::cli::{
     CheckArgs, Command, FailOn, GithubArgs, OutputArgs, OutputFormat, PolicyCommand, ScanArgs,
 };
+use crate::deps;
 use crate::discover::{self, Discovery};
 use crate::finding::Severity;
 use crate::inspect::{self, Inspection, Outcome};
@@ -92,7 +93,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, AppError> {
         source = discovery.source,
         "discovered"
     );
-    let report = evaluate(&policy, discovery, &args.output, ".".to_owned())?;
+    let report = evaluate(&policy, discovery, Some(root), &args.output, ".".to_owned())?;
     let prefix = report::github::workspace_prefix(root);
     emit(&report, &args.output, &prefix, Some(&args.github))
 }
@@ -101,14 +102,16 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, AppError> {
     let source = PolicySource::built_in();
     let policy = source.load()?;
     let discovery = discover::explicit(&args.paths);
-    let report = evaluate(&policy, discovery, &args.output, ".".to_owned())?;
+    let report = evaluate(&policy, discovery, None, &args.output, ".".to_owned())?;
     emit(&report, &args.output, "", None)
 }
 
-/// Inspects every discovered file in parallel and judges the result.
+/// Inspects every discovered file in parallel and judges the result. `dependency_root` is ROOT
+/// when Python dependency declarations are to be read (`gate check`).
 fn evaluate(
     policy: &Policy,
     discovery: Discovery,
+    dependency_root: Option<&Path>,
     output: &OutputArgs,
     root: String,
 ) -> Result<Report, AppError> {
@@ -157,7 +160,16 @@ fn evaluate(
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
-    let verdict = judge::judge(policy, &inspections, &discovery.obstacles, today);
+    let dependencies = dependency_root
+        .map(|root| pool.install(|| deps::collect(root, &discovery.files)))
+        .unwrap_or_default();
+    let verdict = judge::judge(
+        policy,
+        &inspections,
+        &discovery.obstacles,
+        &dependencies,
+        today,
+    );
     let mut artifacts: Vec<Artifact> = inspections
         .iter()
         .filter_map(Artifact::from_inspection)

@@ -152,8 +152,8 @@ models:
 #     - path: data/train.parquet
 #       sha256: <64 hex digits>
 
-# Python dependency sources (dependency confusion): not written by `gate init` for the same
-# reason.
+# Python dependency sources (dependency confusion): which index each package may come from.
+# Left for you to fill in: gate cannot guess which names are private (`gate explain dependency-confusion`).
 # dependencies:
 #   indexes:
 #     pypi: https://pypi.org/simple

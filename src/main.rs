@@ -3,6 +3,7 @@
 
 mod app;
 mod cli;
+mod deps;
 mod discover;
 mod finding;
 mod format;

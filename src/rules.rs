@@ -2,24 +2,37 @@
 //! beside the code that emits it; `gate explain` prints it from here.
 
 use crate::finding::Rule;
-use crate::judge::{files, formats, pickle, safetensors, waivers};
+use crate::judge::{deps, files, formats, pickle, safetensors, waivers};
 
 /// Every rule, sorted by id.
 pub(crate) static ALL: &[&Rule] = &[
     &pickle::ARCHIVE_LIMIT,
     &pickle::ARCHIVE_UNREADABLE,
+    &deps::DEPENDENCY_CONFUSION,
     &files::FILE_UNREADABLE,
     &formats::FORMAT_MISMATCH,
     &formats::FORMAT_NOT_ALLOWED,
     &formats::FORMAT_UNSUPPORTED,
+    &deps::GIT_REF_UNPINNED,
+    &deps::INCLUDE_NOT_FOUND,
+    &deps::INDEX_NOT_ALLOWED,
+    &deps::INSECURE_INDEX,
     &formats::LFS_POINTER_NOT_PULLED,
+    &deps::MISSING_HASH,
+    &deps::MIXED_INDEXES,
     &pickle::PICKLE_DANGEROUS_GLOBAL,
     &pickle::PICKLE_GLOBAL_NOT_ALLOWED,
     &pickle::PICKLE_MALFORMED,
+    &deps::REMOTE_INCLUDE,
+    &deps::REQUIREMENTS_INVALID,
     &safetensors::SAFETENSORS_INVALID,
+    &deps::SOURCE_NOT_ALLOWED,
     &files::SYMLINK_OUTSIDE_ROOT,
+    &deps::UNPINNED_VERSION,
+    &deps::UNRESOLVED_VARIABLE,
     &waivers::WAIVER_EXPIRED,
     &waivers::WAIVER_UNUSED,
+    &deps::WEAK_HASH,
 ];
 
 /// A rule by id.

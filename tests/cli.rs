@@ -9,6 +9,8 @@ mod common;
 mod action;
 #[path = "cli/check.rs"]
 mod check;
+#[path = "cli/deps.rs"]
+mod deps;
 #[path = "cli/discovery.rs"]
 mod discovery;
 #[path = "cli/explain.rs"]

@@ -1,6 +1,7 @@
 //! The judge: turns inspection facts and discovery obstacles into findings under the policy,
 //! applies per-rule severities and waivers. It does no I/O: everything arrives as values.
 
+pub(crate) mod deps;
 pub(crate) mod files;
 pub(crate) mod formats;
 pub(crate) mod pickle;
@@ -26,9 +27,11 @@ pub(crate) fn judge(
     policy: &Policy,
     inspections: &[Inspection],
     obstacles: &[Obstacle],
+    dependencies: &crate::deps::Facts,
     today: Date,
 ) -> Verdict {
     let mut raw = Vec::new();
+    deps::judge(policy, dependencies, &mut raw);
     for inspection in inspections {
         formats::judge(policy, inspection, &mut raw);
         safetensors::judge(inspection, &mut raw);

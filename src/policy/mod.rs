@@ -87,15 +87,9 @@ pub(crate) struct Dependencies {
     pub(crate) require_pinned: bool,
     pub(crate) git_refs: GitRefs,
     pub(crate) allow_insecure: bool,
-    /// Where the section was written, if it was (nothing enforces it yet, see [`Policy::unenforced`]).
-    pub(crate) span: Option<Span>,
 }
 
 #[derive(Debug)]
-#[expect(
-    dead_code,
-    reason = "validated now; read by the dependency-source checks (issue 6)"
-)]
 pub(crate) struct PackageRule {
     pub(crate) names: Vec<String>,
     pub(crate) allow: Vec<String>,
@@ -180,12 +174,6 @@ impl Policy {
             out.push(Unenforced {
                 what: "datasets.manifests",
                 span: manifest.span,
-            });
-        }
-        if let Some(span) = self.dependencies.span {
-            out.push(Unenforced {
-                what: "dependencies",
-                span,
             });
         }
         out

@@ -576,15 +576,11 @@ impl<'a> Cx<'a> {
             require_pinned: false,
             git_refs: GitRefs::Commit,
             allow_insecure: false,
-            span: None,
         };
         let Some(node) = node else { return deps };
         let Some(fields) = self.fields(node, "dependencies", DEPENDENCIES_KEYS) else {
             return deps;
         };
-        if !fields.is_empty() {
-            deps.span = Some(node.span);
-        }
         if let Some(node) = fields.get("indexes") {
             if let Value::Map(entries) = &node.value {
                 for (key, value) in entries {

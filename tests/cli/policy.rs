@@ -562,12 +562,6 @@ fn check_refuses_unenforced_manifests_and_dependencies() {
         3,
         15,
     );
-    let out = rejected("version: 1\ndependencies:\n  require-hashes: true\n");
-    assert!(
-        out.stderr
-            .contains("`dependencies` is not enforced by this version of gate"),
-        "{out}"
-    );
 }
 
 #[test]
