@@ -129,11 +129,15 @@ fn evaluate(
             .iter()
             .any(|w| w.sha256.is_some() && w.matches_path(display))
     };
+    let limits = inspect::ContainerLimits {
+        max_members: policy.models.max_archive_members,
+        max_uncompressed: policy.models.max_uncompressed_size,
+    };
     let outcomes: Vec<Outcome> = pool.install(|| {
         discovery
             .files
             .par_iter()
-            .map(|candidate| inspect::inspect(candidate, needs_hash(&candidate.display)))
+            .map(|candidate| inspect::inspect(candidate, needs_hash(&candidate.display), limits))
             .collect()
     });
     let mut special = discovery.special;

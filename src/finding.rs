@@ -93,6 +93,10 @@ impl Finding {
         self.help = help.into();
         self
     }
+    pub(crate) fn member(mut self, member: Option<String>) -> Self {
+        self.member = member;
+        self
+    }
     pub(crate) fn offset(mut self, offset: u64) -> Self {
         self.offset = Some(offset);
         self

@@ -13,6 +13,8 @@ use std::io::{self, Read, Seek, SeekFrom};
 pub(crate) const PREFIX_LEN: usize = 64 * 1024;
 /// Zip central directories larger than this are not listed for identification.
 const MAX_CENTRAL_DIRECTORY: u64 = 64 * 1024 * 1024;
+/// How far identification follows a pickle-like stream that outlasts the prefix.
+const DEEP_SNIFF_LEN: u64 = 256 * 1024 * 1024;
 /// How many tar headers identification reads.
 const MAX_TAR_HEADERS: usize = 64;
 /// HDF5 attributes can sit past the prefix; Keras ones are looked for in this much.
@@ -91,6 +93,16 @@ pub(crate) fn identify<F: Read + Seek>(
     if let Some(identity) = pickle_identity(prefix, None) {
         return Ok(identity);
     }
+    // A valid walk that outlasts the prefix (a long first string, say) is followed to its end.
+    if prefix.len() == PREFIX_LEN
+        && size > PREFIX_LEN as u64
+        && matches!(pickle::shape(prefix), Shape::Truncated { .. })
+    {
+        file.seek(SeekFrom::Start(0))?;
+        if pickle::machine::stream_is_pickle(Box::new(file.by_ref().take(DEEP_SNIFF_LEN))) {
+            return Ok(Identity::of(Format::Pickle));
+        }
+    }
     if let Some(identity) = compressed_pickle(prefix) {
         return Ok(identity);
     }
@@ -141,14 +153,20 @@ fn is_safetensors(prefix: &[u8], size: u64) -> bool {
         && prefix.get(8) == Some(&b'{')
 }
 
+/// What a member's first bytes are, as far as pickles go: a pickle (`pickle`, `joblib`,
+/// `pytorch` legacy) or a compressed pickle (format joblib with the compression as detail).
+pub(crate) fn sniff_pickle(bytes: &[u8]) -> Option<Identity> {
+    pickle_identity(bytes, None).or_else(|| compressed_pickle(bytes))
+}
+
 /// Pickles by structure. `container` names the compression when the bytes came out of one.
 fn pickle_identity(bytes: &[u8], container: Option<&'static str>) -> Option<Identity> {
-    const TORCH_LEGACY_MAGIC: &[u8] = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
     let first = *bytes.first()?;
     let binary = first == 0x80 && bytes.get(1).is_some_and(|p| *p <= 5);
     if !binary {
-        // Protocol 0/1 streams have no magic: trust only a structurally valid walk.
-        if !matches!(
+        // Protocol 0/1 streams have no magic: trust only a structurally valid walk. Common
+        // first opcodes need less evidence than rare ones (the C unpickler accepts any).
+        let common = matches!(
             first,
             b'(' | b'}'
                 | b']'
@@ -168,16 +186,19 @@ fn pickle_identity(bytes: &[u8], container: Option<&'static str>) -> Option<Iden
                 | b'U'
                 | b'X'
                 | b'i'
-        ) {
-            return None;
-        }
+        );
+        let least = if common { 2 } else { 3 };
         match pickle::shape(bytes) {
-            Shape::Complete { opcodes, .. } if opcodes >= 2 => {}
+            Shape::Complete { opcodes, .. } if opcodes >= least => {}
             Shape::Truncated { opcodes } if opcodes >= 64 => {}
+            // A stream that calls a global before it breaks is what nullifAI shipped.
+            _ if pickle::machine::calls_a_global(bytes) => {}
             _ => return None,
         }
     }
-    if bytes.starts_with(TORCH_LEGACY_MAGIC) && container.is_none() {
+    // Legacy torch files start with the magic number as a LONG1, whatever the protocol.
+    const LEGACY_LONG: &[u8] = b"\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
+    if container.is_none() && contains(&bytes[..bytes.len().min(32)], LEGACY_LONG) {
         return Some(Identity::with(Format::Pytorch, "legacy"));
     }
     let window = &bytes[..bytes.len().min(4096)];

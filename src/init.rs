@@ -95,9 +95,11 @@ fn model_formats(root: &Path) -> BTreeSet<Format> {
     discovery
         .files
         .par_iter()
-        .filter_map(|candidate| match inspect::inspect(candidate, false) {
-            Outcome::Inspected(inspection) => inspection.identity.format,
-            Outcome::NotRegular => None,
+        .filter_map(|candidate| {
+            match inspect::inspect(candidate, false, inspect::ContainerLimits::DEFAULT) {
+                Outcome::Inspected(inspection) => inspection.identity.format,
+                Outcome::NotRegular => None,
+            }
         })
         .filter(|format| format.is_model())
         .collect::<BTreeSet<_>>()

@@ -2,10 +2,12 @@
 //! beside the code that emits it; `gate explain` prints it from here.
 
 use crate::finding::Rule;
-use crate::judge::{deps, files, formats, safetensors, waivers};
+use crate::judge::{deps, files, formats, pickle, safetensors, waivers};
 
 /// Every rule, sorted by id.
 pub(crate) static ALL: &[&Rule] = &[
+    &pickle::ARCHIVE_LIMIT,
+    &pickle::ARCHIVE_UNREADABLE,
     &deps::DEPENDENCY_CONFUSION,
     &files::FILE_UNREADABLE,
     &formats::FORMAT_MISMATCH,
@@ -18,6 +20,9 @@ pub(crate) static ALL: &[&Rule] = &[
     &formats::LFS_POINTER_NOT_PULLED,
     &deps::MISSING_HASH,
     &deps::MIXED_INDEXES,
+    &pickle::PICKLE_DANGEROUS_GLOBAL,
+    &pickle::PICKLE_GLOBAL_NOT_ALLOWED,
+    &pickle::PICKLE_MALFORMED,
     &deps::REMOTE_INCLUDE,
     &deps::REQUIREMENTS_INVALID,
     &safetensors::SAFETENSORS_INVALID,

@@ -21,6 +21,8 @@ mod github;
 mod init;
 #[path = "cli/json.rs"]
 mod json;
+#[path = "cli/pickle.rs"]
+mod pickle;
 #[path = "cli/policy.rs"]
 mod policy;
 #[path = "cli/pull_request.rs"]

@@ -2,7 +2,9 @@
 //! for its format. Readers turn bytes into neutral [`Fact`]s; nothing here knows the policy.
 
 mod lfs;
+mod pickles;
 mod safetensors;
+mod zip;
 
 use crate::discover::Candidate;
 use crate::format::Format;
@@ -44,6 +46,33 @@ pub(crate) enum Fact {
     },
     /// The format was identified but this build has no reader for it.
     NoReader { format: Format },
+    /// A global a pickle stream names (`module`/`name` are `None` when the stream computes them).
+    PickleGlobal {
+        member: Option<String>,
+        offset: u64,
+        module: Option<String>,
+        name: Option<String>,
+        invoked: bool,
+        /// Only a plain `pickle.load` of a joblib file would read it (inline-array bytes).
+        plain_loader_only: bool,
+    },
+    /// A pickle stream a loader would stop on with an error (what came before it still ran).
+    PickleMalformed {
+        member: Option<String>,
+        offset: u64,
+        problem: String,
+    },
+    /// A container (or a member of one) that could not be opened completely.
+    ArchiveUnreadable {
+        member: Option<String>,
+        problem: String,
+    },
+    /// A container limit was reached before the content was read completely.
+    ArchiveLimit {
+        member: Option<String>,
+        offset: Option<u64>,
+        problem: String,
+    },
 }
 
 /// Whether inspection found the file at all (special files are passed over).
@@ -52,8 +81,10 @@ pub(crate) enum Outcome {
     NotRegular,
 }
 
+pub(crate) use pickles::ContainerLimits;
+
 /// Inspects one file. `want_hash` asks for the SHA-256 of the whole content.
-pub(crate) fn inspect(candidate: &Candidate, want_hash: bool) -> Outcome {
+pub(crate) fn inspect(candidate: &Candidate, want_hash: bool, limits: ContainerLimits) -> Outcome {
     let name = candidate
         .path
         .file_name()
@@ -81,7 +112,7 @@ pub(crate) fn inspect(candidate: &Candidate, want_hash: bool) -> Outcome {
             return Outcome::Inspected(inspection);
         }
     };
-    if let Err(error) = read_file(&mut file, &name, want_hash, &mut inspection) {
+    if let Err(error) = read_file(&mut file, &name, want_hash, limits, &mut inspection) {
         inspection.facts.push(Fact::Unreadable {
             error: error.to_string(),
         });
@@ -104,6 +135,7 @@ fn read_file(
     file: &mut File,
     name: &str,
     want_hash: bool,
+    limits: pickles::ContainerLimits,
     inspection: &mut Inspection,
 ) -> io::Result<()> {
     let size = file.metadata()?.len();
@@ -122,18 +154,24 @@ fn read_file(
         None if claims_safetensors => inspection.facts.push(safetensors::inspect(file, size)?),
         Some(Format::LfsPointer) => inspection.facts.push(lfs::inspect(&prefix)),
         Some(
-            format @ (Format::Gguf
-            | Format::Onnx
-            | Format::Numpy
+            Format::Numpy
             | Format::Pytorch
             | Format::Torchscript
             | Format::Pickle
             | Format::Joblib
-            | Format::Keras
-            | Format::Tensorflow
-            | Format::SevenZip),
-        ) => inspection.facts.push(Fact::NoReader { format }),
-        Some(Format::Zip | Format::Tar | Format::Hdf5) | None => {}
+            | Format::SevenZip
+            | Format::Zip
+            | Format::Tar,
+        ) => inspection.facts.extend(pickles::inspect(
+            file,
+            inspection.size,
+            &inspection.identity,
+            limits,
+        )),
+        Some(format @ (Format::Gguf | Format::Onnx | Format::Keras | Format::Tensorflow)) => {
+            inspection.facts.push(Fact::NoReader { format });
+        }
+        Some(Format::Hdf5) | None => {}
     }
     if want_hash {
         inspection.sha256 = Some(sha256(file)?);

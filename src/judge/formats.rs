@@ -58,8 +58,8 @@ pub(crate) static FORMAT_UNSUPPORTED: Rule = Rule {
     waiver_needs_sha256: false,
     docs: "\
 ## What it checks
-A model file or container whose format gate recognises but that this version of gate cannot
-inspect (for example a 7z archive, or a format whose reader has not landed yet).
+A model file whose format gate recognises but that this version of gate cannot inspect (a format
+whose reader has not landed yet).
 
 ## Why
 Fail closed: a file that was not inspected is not known to be clean. Scanners that skip such files

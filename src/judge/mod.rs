@@ -4,6 +4,8 @@
 pub(crate) mod deps;
 pub(crate) mod files;
 pub(crate) mod formats;
+pub(crate) mod pickle;
+pub(crate) mod presets;
 pub(crate) mod safetensors;
 pub(crate) mod waivers;
 
@@ -33,6 +35,7 @@ pub(crate) fn judge(
     for inspection in inspections {
         formats::judge(policy, inspection, &mut raw);
         safetensors::judge(inspection, &mut raw);
+        pickle::judge(policy, inspection, &mut raw);
         files::judge_inspection(inspection, &mut raw);
     }
     for obstacle in obstacles {

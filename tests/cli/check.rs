@@ -52,8 +52,9 @@ fn acceptance_b_pickle_named_safetensors_fails() {
         weights.safetensors (pickle, 46 B)
           error[format-mismatch] named `.safetensors` but the content is pickle (a format that can run code when loaded)
             help: rename the file to match its content, or replace it with a real safetensors file
-          error[format-unsupported] pickle file not inspected: this version of gate has no pickle reader
-            help: convert it to safetensors, or accept it knowingly with a waiver bound to its sha256
+          error[pickle-dangerous-global] pickle calls posix.system
+            at byte 2
+            help: do not load this file; convert the model to safetensors from a trusted copy
 
         gate: failed — 2 files checked, 2 artifacts (2 errors, 0 warnings), policy <built-in default>
         ");

@@ -6,7 +6,8 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::time::{Duration, Instant};
 
-const PICKLE: &str = "formats/pickle/proto2.pkl";
+/// A pickle that calls `posix.system`: every copy that discovery finds fails the run.
+const PICKLE: &str = "pickles/malicious/plain-proto0.bin";
 const SAFETENSORS: &str = "formats/safetensors/model.safetensors";
 
 /// The artifact paths `gate check --format json` reports for `repo` (with extra arguments).
