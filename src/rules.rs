@@ -2,7 +2,7 @@
 //! beside the code that emits it; `gate explain` prints it from here.
 
 use crate::finding::Rule;
-use crate::judge::{files, formats, safetensors, waivers};
+use crate::judge::{files, formats, models, remote_code, safetensors, waivers};
 
 /// Every rule, sorted by id.
 pub(crate) static ALL: &[&Rule] = &[
@@ -10,9 +10,16 @@ pub(crate) static ALL: &[&Rule] = &[
     &formats::FORMAT_MISMATCH,
     &formats::FORMAT_NOT_ALLOWED,
     &formats::FORMAT_UNSUPPORTED,
+    &models::GGUF_TEMPLATE_UNSAFE,
+    &models::KERAS_UNSAFE_LAYER,
     &formats::LFS_POINTER_NOT_PULLED,
+    &models::MODEL_INVALID,
+    &models::ONNX_CUSTOM_OP,
+    &models::ONNX_EXTERNAL_DATA,
+    &remote_code::REMOTE_CODE,
     &safetensors::SAFETENSORS_INVALID,
     &files::SYMLINK_OUTSIDE_ROOT,
+    &models::TENSORFLOW_UNSAFE_OP,
     &waivers::WAIVER_EXPIRED,
     &waivers::WAIVER_UNUSED,
 ];

@@ -1,12 +1,21 @@
 //! Inspection: opens each discovered file safely, identifies it by content, and runs the reader
 //! for its format. Readers turn bytes into neutral [`Fact`]s; nothing here knows the policy.
 
+mod gguf;
+mod hf;
+pub(crate) mod jinja;
+mod keras;
 mod lfs;
+pub(crate) mod model_facts;
+mod onnx;
+mod protowire;
 mod safetensors;
+mod tensorflow;
 
 use crate::discover::Candidate;
 use crate::format::Format;
 use crate::identify::{self, Identity};
+pub(crate) use model_facts::ModelFact;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -44,6 +53,8 @@ pub(crate) enum Fact {
     },
     /// The format was identified but this build has no reader for it.
     NoReader { format: Format },
+    /// What a GGUF, ONNX, Keras, TensorFlow or Hugging Face configuration reader found.
+    Model(ModelFact),
 }
 
 /// Whether inspection found the file at all (special files are passed over).
@@ -121,19 +132,36 @@ fn read_file(
         // Named .safetensors but not recognisable as one: the reader says exactly why.
         None if claims_safetensors => inspection.facts.push(safetensors::inspect(file, size)?),
         Some(Format::LfsPointer) => inspection.facts.push(lfs::inspect(&prefix)),
+        Some(Format::Gguf) => inspection.facts.extend(gguf::inspect(file, size)?),
+        Some(Format::Onnx) => inspection.facts.extend(onnx::inspect(file, size)?),
+        Some(Format::Tensorflow) => inspection.facts.extend(tensorflow::inspect(file, size)?),
+        Some(Format::Keras) if prefix.starts_with(b"PK") => {
+            inspection.facts.extend(keras::inspect_zip(file, size)?);
+        }
+        Some(Format::Keras | Format::Hdf5) => {
+            inspection.facts.extend(keras::inspect_h5(file, size)?);
+        }
+        None if name == "keras_metadata.pb" => {
+            inspection
+                .facts
+                .extend(tensorflow::inspect_keras_metadata(file, size)?);
+        }
+        None => {
+            if let Some(kind) = hf::kind_of(&inspection.display, name) {
+                inspection
+                    .facts
+                    .extend(hf::inspect(file, size, name, kind)?);
+            }
+        }
         Some(
-            format @ (Format::Gguf
-            | Format::Onnx
-            | Format::Numpy
+            format @ (Format::Numpy
             | Format::Pytorch
             | Format::Torchscript
             | Format::Pickle
             | Format::Joblib
-            | Format::Keras
-            | Format::Tensorflow
             | Format::SevenZip),
         ) => inspection.facts.push(Fact::NoReader { format }),
-        Some(Format::Zip | Format::Tar | Format::Hdf5) | None => {}
+        Some(Format::Zip | Format::Tar) => {}
     }
     if want_hash {
         inspection.sha256 = Some(sha256(file)?);
