@@ -234,7 +234,11 @@ fn walk(reader: &mut Reader<'_>, facts: &mut Vec<Fact>) -> Result<()> {
             offset: count_at,
         });
     }
-    let least_tensor = if reader.wide { 8 + 4 + 4 + 8 } else { 4 + 4 + 4 + 8 };
+    let least_tensor = if reader.wide {
+        8 + 4 + 4 + 8
+    } else {
+        4 + 4 + 4 + 8
+    };
     if tensors.saturating_mul(least_tensor) > reader.left() {
         return Err(Malformed {
             problem: format!(
@@ -310,7 +314,10 @@ fn walk(reader: &mut Reader<'_>, facts: &mut Vec<Fact>) -> Result<()> {
         let offset = reader.u64()?;
         ends.push((info_at, offset));
     }
-    let data_start = reader.position.div_ceil(alignment).saturating_mul(alignment);
+    let data_start = reader
+        .position
+        .div_ceil(alignment)
+        .saturating_mul(alignment);
     for (info_at, offset) in ends {
         if offset % alignment != 0 || data_start.saturating_add(offset) > reader.size {
             return Err(Malformed {

@@ -140,9 +140,14 @@ fn read_config(value: &Value, name: &str) -> HfConfig {
         ..HfConfig::default()
     };
     if name == "config.json" {
-        config.declares_model = ["model_type", "architectures", "transformers_version", "auto_map"]
-            .iter()
-            .any(|key| value.get(key).is_some());
+        config.declares_model = [
+            "model_type",
+            "architectures",
+            "transformers_version",
+            "auto_map",
+        ]
+        .iter()
+        .any(|key| value.get(key).is_some());
     }
     if let Some(Value::Object(map)) = value.get("auto_map") {
         for (class, target) in map {

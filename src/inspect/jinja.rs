@@ -130,7 +130,10 @@ pub(crate) fn analyse(template: &str) -> Vec<TemplateIssue> {
                         (Some(Token::Punct("(")), Some(Token::Str(_)))
                     )
                 {
-                    push(*at, "`attr` filter with a computed attribute name".to_owned());
+                    push(
+                        *at,
+                        "`attr` filter with a computed attribute name".to_owned(),
+                    );
                 }
             }
             Token::Str(value) => {
@@ -375,6 +378,7 @@ fn string_literal(text: &str, at: usize) -> (usize, String) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -386,7 +390,10 @@ mod tests {
     fn the_cve_2024_34359_payload_is_caught() {
         let payload = "{% for x in ().__class__.__base__.__subclasses__() %}{% if \"warning\" in x.__name__ %}{{x()._module.__builtins__['__import__']('os').popen(\"echo gate-test\")}}{%endif%}{% endfor %}";
         let found = reasons(payload);
-        assert!(found.contains(&"dunder name `__class__`".to_owned()), "{found:?}");
+        assert!(
+            found.contains(&"dunder name `__class__`".to_owned()),
+            "{found:?}"
+        );
         assert!(found.contains(&"private attribute `._module`".to_owned()));
         assert!(found.contains(&"attribute `.popen`".to_owned()));
         let first = &analyse(payload)[0];
@@ -423,7 +430,17 @@ mod tests {
 
     #[test]
     fn garbage_does_not_panic() {
-        for text in ["{{", "{%", "{#", "{{ '\\", "{{ '\\x5", "{{ \"\\u12", "{{ 'é", "{% raw %}", "}}{{"] {
+        for text in [
+            "{{",
+            "{%",
+            "{#",
+            "{{ '\\",
+            "{{ '\\x5",
+            "{{ \"\\u12",
+            "{{ 'é",
+            "{% raw %}",
+            "}}{{",
+        ] {
             let _ = analyse(text);
         }
     }

@@ -105,6 +105,26 @@ fn walk(
                 // Its contents (the bytecode, `module: __main__`) are the same finding.
                 return;
             }
+            let names_get_file = ["class_name", "config", "registered_name"]
+                .iter()
+                .any(|key| {
+                    map.get(*key)
+                        .and_then(Value::as_str)
+                        .is_some_and(is_get_file)
+                });
+            if names_get_file {
+                let origin = map
+                    .values()
+                    .find_map(|v| v.get("origin").and_then(Value::as_str))
+                    .map(|url| format!(" (origin {url})"))
+                    .unwrap_or_default();
+                report(
+                    KerasIssue::GetFile,
+                    format!("{}{origin}", class_name.unwrap_or("get_file")),
+                    pointer,
+                    found,
+                );
+            }
             if let Some(class) = class_name {
                 let module = map.get("module").and_then(Value::as_str);
                 let registered = map.get("registered_name").and_then(Value::as_str);
@@ -130,6 +150,12 @@ fn walk(
                 }
             }
             for (key, child) in map {
+                if names_get_file
+                    && child.is_string()
+                    && matches!(key.as_str(), "class_name" | "config" | "registered_name")
+                {
+                    continue;
+                }
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
@@ -228,10 +254,7 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
 }
 
 /// The central directory (a `.keras` file is written by Python's zipfile; zip64 is honoured).
-fn zip_entries(
-    file: &mut File,
-    size: u64,
-) -> io::Result<Result<Vec<ZipEntry>, &'static str>> {
+fn zip_entries(file: &mut File, size: u64) -> io::Result<Result<Vec<ZipEntry>, &'static str>> {
     const MAX_DIRECTORY: u64 = 64 * 1024 * 1024;
     let tail_len = size.min(65_557);
     file.seek(SeekFrom::Start(size - tail_len))?;
@@ -327,12 +350,12 @@ fn read_member(
     if file.read_exact(&mut local).is_err() || !local.starts_with(b"PK\x03\x04") {
         return Ok(Err("config.json has no local header".to_owned()));
     }
-    let data_at = entry.local_offset
-        + 30
-        + u64::from(u16_at(&local, 26))
-        + u64::from(u16_at(&local, 28));
+    let data_at =
+        entry.local_offset + 30 + u64::from(u16_at(&local, 26)) + u64::from(u16_at(&local, 28));
     if data_at.saturating_add(entry.compressed) > size {
-        return Ok(Err("config.json runs past the end of the archive".to_owned()));
+        return Ok(Err(
+            "config.json runs past the end of the archive".to_owned()
+        ));
     }
     file.seek(SeekFrom::Start(data_at))?;
     let raw = file.by_ref().take(entry.compressed);
@@ -412,7 +435,10 @@ pub(super) fn inspect_h5(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
             offset: Some(at),
         }));
     }
-    if decoded == 0 && !facts.iter().any(|f| matches!(f, Fact::Model(ModelFact::Malformed { .. })))
+    if decoded == 0
+        && !facts
+            .iter()
+            .any(|f| matches!(f, Fact::Model(ModelFact::Malformed { .. })))
         && let Some(first) = first_hit
     {
         facts.push(Fact::Model(ModelFact::Malformed {
@@ -476,7 +502,11 @@ fn decode_attribute(
         };
         if raw[0] == version && u16_at(&raw, 2) == NAME_LEN as u16 && (version != 1 || raw[1] == 0)
         {
-            header = Some((version, u64::from(u16_at(&raw, 4)), u64::from(u16_at(&raw, 6))));
+            header = Some((
+                version,
+                u64::from(u16_at(&raw, 4)),
+                u64::from(u16_at(&raw, 6)),
+            ));
             break;
         }
     }
@@ -492,14 +522,26 @@ fn decode_attribute(
         let ds = dt + datatype_len;
         (dt, ds, ds + dataspace_len)
     };
-    if datatype_len < 8 || datatype_len > 4096 || dataspace_len > 4096 {
-        return Ok(Decoded::Unreadable("an attribute header out of range".to_owned()));
+    if !(8..=4096).contains(&datatype_len) || dataspace_len > 4096 {
+        return Ok(Decoded::Unreadable(
+            "an attribute header out of range".to_owned(),
+        ));
     }
     let (Some(datatype), Some(dataspace)) = (
-        read_at(file, datatype_at, usize::try_from(datatype_len).unwrap_or(0))?,
-        read_at(file, dataspace_at, usize::try_from(dataspace_len).unwrap_or(0))?,
+        read_at(
+            file,
+            datatype_at,
+            usize::try_from(datatype_len).unwrap_or(0),
+        )?,
+        read_at(
+            file,
+            dataspace_at,
+            usize::try_from(dataspace_len).unwrap_or(0),
+        )?,
     ) else {
-        return Ok(Decoded::Unreadable("the attribute runs past the end of the file".to_owned()));
+        return Ok(Decoded::Unreadable(
+            "the attribute runs past the end of the file".to_owned(),
+        ));
     };
     // Dataspace: version 1 (8-byte header) or 2 (4-byte header); rank must be 0 (scalar) or 1
     // with one element.
@@ -526,11 +568,15 @@ fn decode_attribute(
         // Fixed-length string.
         3 => {
             if element_size > MAX_CONFIG || data_at.saturating_add(element_size) > size {
-                return Ok(Decoded::Unreadable("a string past the end of the file".to_owned()));
+                return Ok(Decoded::Unreadable(
+                    "a string past the end of the file".to_owned(),
+                ));
             }
             let Some(raw) = read_at(file, data_at, usize::try_from(element_size).unwrap_or(0))?
             else {
-                return Ok(Decoded::Unreadable("a string past the end of the file".to_owned()));
+                return Ok(Decoded::Unreadable(
+                    "a string past the end of the file".to_owned(),
+                ));
             };
             let end = raw.iter().position(|b| *b == 0).unwrap_or(raw.len());
             Ok(text_of(&raw[..end]))
@@ -539,7 +585,9 @@ fn decode_attribute(
         9 => {
             let reference_len = 4 + usize::from(offset_size) + 4;
             let Some(reference) = read_at(file, data_at, reference_len)? else {
-                return Ok(Decoded::Unreadable("a reference past the end of the file".to_owned()));
+                return Ok(Decoded::Unreadable(
+                    "a reference past the end of the file".to_owned(),
+                ));
             };
             let length = u64::from(u32_at(&reference, 0));
             let collection = read_uint(&reference, 4, offset_size).saturating_add(base);
@@ -615,6 +663,7 @@ fn global_heap_object(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -640,7 +689,10 @@ mod tests {
         let module = r#"{"module":"keras.layers","class_name":"Dense","config":{"activation":{"module":"os","class_name":"function","config":"system","registered_name":null}}}"#;
         assert_eq!(
             kinds(module),
-            [(KerasIssue::ModuleOutsideKeras, "/config/activation".to_owned())]
+            [(
+                KerasIssue::ModuleOutsideKeras,
+                "/config/activation".to_owned()
+            )]
         );
         let get_file = r#"{"module":"keras.utils","class_name":"function","config":"get_file"}"#;
         assert_eq!(kinds(get_file)[0].0, KerasIssue::GetFile);

@@ -141,6 +141,12 @@ fn read_file(
         Some(Format::Keras | Format::Hdf5) => {
             inspection.facts.extend(keras::inspect_h5(file, size)?);
         }
+        // Named like a SavedModel but not recognisable as one: fail closed.
+        None if name == "saved_model.pb" => {
+            inspection
+                .facts
+                .extend(tensorflow::inspect_unidentified(file, size)?);
+        }
         None if name == "keras_metadata.pb" => {
             inspection
                 .facts

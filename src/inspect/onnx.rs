@@ -282,6 +282,7 @@ pub(crate) fn location_problem(location: &str) -> Option<&'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::location_problem;
 

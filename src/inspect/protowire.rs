@@ -155,7 +155,9 @@ impl<R: Read + Seek> Wire<R> {
         let len = value_end - self.position;
         let keep = usize::try_from(len).unwrap_or(usize::MAX).min(cap);
         let mut bytes = Vec::with_capacity(keep.min(64 * 1024));
-        (&mut self.reader).take(keep as u64).read_to_end(&mut bytes)?;
+        (&mut self.reader)
+            .take(keep as u64)
+            .read_to_end(&mut bytes)?;
         if bytes.len() != keep {
             return Err(self.malformed("the file ends inside a string"));
         }
@@ -169,6 +171,7 @@ impl<R: Read + Seek> Wire<R> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use std::io::Cursor;
@@ -195,10 +198,7 @@ mod tests {
         let bytes = [0x12, 0xff, 0xff, 0xff, 0xff, 0x0f, b'x'];
         let mut wire = Wire::new(Cursor::new(bytes.to_vec())).unwrap();
         let f = wire.next_field(7).unwrap().unwrap();
-        assert!(matches!(
-            wire.skip(f, 7),
-            Err(WireError::Malformed { .. })
-        ));
+        assert!(matches!(wire.skip(f, 7), Err(WireError::Malformed { .. })));
         let mut wire = Wire::new(Cursor::new(vec![0x80u8; 20])).unwrap();
         assert!(wire.varint().is_err());
         let mut wire = Wire::new(Cursor::new(vec![0x0b])).unwrap();

@@ -105,6 +105,24 @@ pub(super) fn inspect(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
     Ok(facts)
 }
 
+/// A file named `saved_model.pb` that identification did not recognise: the walker says where it
+/// breaks, or else that it is not a SavedModel.
+pub(super) fn inspect_unidentified(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
+    let mut facts = inspect(file, size)?;
+    if !facts
+        .iter()
+        .any(|f| matches!(f, Fact::Model(ModelFact::Malformed { .. })))
+    {
+        facts.push(Fact::Model(ModelFact::Malformed {
+            format: "tensorflow",
+            problem: "named saved_model.pb but not a SavedModel protobuf".to_owned(),
+            member: None,
+            offset: None,
+        }));
+    }
+    Ok(facts)
+}
+
 fn malformed(format: &'static str, error: WireError) -> io::Result<Fact> {
     match error {
         WireError::Io(error) => Err(error),

@@ -2,7 +2,9 @@
 //! external data and custom operator domains, unsafe Keras configurations, TensorFlow ops that
 //! run Python or touch files, and model files that could not be read completely.
 
+use super::formats::LFS_POINTER_NOT_PULLED;
 use crate::finding::{Finding, Rule, Severity};
+use crate::format::Format;
 use crate::inspect::{Fact, Inspection, ModelFact};
 
 pub(crate) static GGUF_TEMPLATE_UNSAFE: Rule = Rule {
@@ -153,7 +155,56 @@ differently from the loader is the classic way past a scanner.
 Re-export the model with its library; check where a truncated or corrupted file came from.",
 };
 
+/// Extensions of model files that do not name one format (so `format-mismatch` and the LFS check
+/// in the format rules pass them by), and configuration files gate must read.
+const MODEL_LIKE_EXTENSIONS: &[&str] = &[
+    "bin",
+    "msgpack",
+    "tflite",
+    "pte",
+    "mar",
+    "nemo",
+    "ot",
+    "pdparams",
+    "mlmodel",
+    "llamafile",
+    "jinja",
+];
+const MODEL_FOLDER_FILES: &[&str] = &[
+    "config.json",
+    "tokenizer_config.json",
+    "processor_config.json",
+    "preprocessor_config.json",
+    "chat_template.json",
+    "keras_metadata.pb",
+];
+
+/// An LFS pointer standing for a model file whose name does not promise one format
+/// (`pytorch_model.bin`) or for a file gate must read (`tokenizer_config.json`).
+fn lfs_pointer_for_model_content(inspection: &Inspection, out: &mut Vec<Finding>) {
+    if inspection.identity.format != Some(Format::LfsPointer)
+        || inspection
+            .claimed
+            .is_some_and(|claimed| claimed.iter().any(|f| f.is_model()))
+    {
+        return;
+    }
+    let path = inspection.display.as_str();
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let model_like = extension.is_some_and(|e| MODEL_LIKE_EXTENSIONS.contains(&e.as_str()))
+        || MODEL_FOLDER_FILES.contains(&name);
+    if model_like {
+        out.push(
+            LFS_POINTER_NOT_PULLED
+                .at(path, "a Git LFS pointer, not the file: its content was not checked out")
+                .help("check out LFS content before gate runs (`git lfs pull`, or `lfs: true` in actions/checkout)"),
+        );
+    }
+}
+
 pub(super) fn judge(inspection: &Inspection, out: &mut Vec<Finding>) {
+    lfs_pointer_for_model_content(inspection, out);
     let path = inspection.display.as_str();
     for fact in &inspection.facts {
         let Fact::Model(fact) = fact else {

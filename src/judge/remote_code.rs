@@ -82,7 +82,9 @@ pub(super) fn judge(policy: &Policy, inspections: &[Inspection], out: &mut Vec<F
                 match target.split_once("--") {
                     Some((repository, reference)) => {
                         repositories.insert(repository.to_owned());
-                        entries.push(format!("{class} → {reference} from repository `{repository}`"));
+                        entries.push(format!(
+                            "{class} → {reference} from repository `{repository}`"
+                        ));
                     }
                     None => {
                         let module = target.rsplit_once('.').map_or(target.as_str(), |(m, _)| m);
@@ -111,10 +113,8 @@ pub(super) fn judge(policy: &Policy, inspections: &[Inspection], out: &mut Vec<F
                 .evidence("entries", entries.clone())
                 .help("use an architecture built into transformers, or review the code and set `models.remote-code: warning`");
             if !repositories.is_empty() {
-                finding = finding.evidence(
-                    "repositories",
-                    repositories.into_iter().collect::<Vec<_>>(),
-                );
+                finding =
+                    finding.evidence("repositories", repositories.into_iter().collect::<Vec<_>>());
             }
             finding.severity = severity;
             out.push(finding);
