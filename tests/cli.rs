@@ -13,6 +13,8 @@ mod discovery;
 mod explain;
 #[path = "cli/json.rs"]
 mod json;
+#[path = "cli/models.rs"]
+mod models;
 #[path = "cli/policy.rs"]
 mod policy;
 #[path = "cli/scan.rs"]

@@ -208,8 +208,8 @@ fn sparse_field(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result
 
 /// A `TensorProto` field: its name and `external_data` `location`.
 fn tensor_field(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
-    let at = wire.position();
     let sub = wire.len_end(end)?;
+    let at = wire.position();
     let mut name = String::new();
     let mut locations = Vec::new();
     while let Some(field) = wire.next_field(sub)? {
