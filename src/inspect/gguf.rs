@@ -330,3 +330,131 @@ fn walk(reader: &mut Reader<'_>, facts: &mut Vec<Fact>) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A little-endian GGUF of `version` with the given raw key/value bytes.
+    fn gguf(version: u32, kvs: u64, body: &[u8]) -> Vec<u8> {
+        let mut out = b"GGUF".to_vec();
+        out.extend(version.to_le_bytes());
+        if version == 1 {
+            out.extend(0u32.to_le_bytes());
+            out.extend(u32::try_from(kvs).unwrap().to_le_bytes());
+        } else {
+            out.extend(0u64.to_le_bytes());
+            out.extend(kvs.to_le_bytes());
+        }
+        out.extend(body);
+        out
+    }
+
+    fn string(wide: bool, text: &str) -> Vec<u8> {
+        let mut out = if wide {
+            (text.len() as u64).to_le_bytes().to_vec()
+        } else {
+            u32::try_from(text.len()).unwrap().to_le_bytes().to_vec()
+        };
+        out.extend(text.as_bytes());
+        out
+    }
+
+    fn kv_string(wide: bool, key: &str, value: &str) -> Vec<u8> {
+        let mut out = string(wide, key);
+        out.extend(STRING.to_le_bytes());
+        out.extend(string(wide, value));
+        out
+    }
+
+    fn run(bytes: &[u8]) -> Vec<Fact> {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(bytes).unwrap();
+        inspect(&mut file, bytes.len() as u64).unwrap()
+    }
+
+    fn problem(facts: &[Fact]) -> Option<&str> {
+        facts.iter().find_map(|f| match f {
+            Fact::Model(ModelFact::Malformed { problem, .. }) => Some(problem.as_str()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn every_version_reads_its_templates() {
+        for version in 1..=3u32 {
+            let wide = version > 1;
+            let body = [
+                kv_string(wide, "general.name", "x"),
+                kv_string(wide, "tokenizer.chat_template", "{{ x.__class__ }}"),
+            ]
+            .concat();
+            let facts = run(&gguf(version, 2, &body));
+            assert!(problem(&facts).is_none(), "v{version}: {facts:?}");
+            assert!(
+                matches!(&facts[..], [Fact::Model(ModelFact::UnsafeTemplate { source, .. })] if source == "tokenizer.chat_template"),
+                "v{version}: {facts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nested_arrays_are_walked_and_bounded() {
+        // An array of 2 arrays of 1 u32 each.
+        let mut body = string(true, "a");
+        body.extend(ARRAY.to_le_bytes());
+        body.extend(ARRAY.to_le_bytes());
+        body.extend(2u64.to_le_bytes());
+        for _ in 0..2 {
+            body.extend(4u32.to_le_bytes());
+            body.extend(1u64.to_le_bytes());
+            body.extend(7u32.to_le_bytes());
+        }
+        assert!(problem(&run(&gguf(3, 1, &body))).is_none());
+
+        // Arrays nested deeper than the limit.
+        let mut deep = string(true, "a");
+        deep.extend(ARRAY.to_le_bytes());
+        for _ in 0..8 {
+            deep.extend(ARRAY.to_le_bytes());
+            deep.extend(1u64.to_le_bytes());
+        }
+        deep.extend([0u8; 64]);
+        let facts = run(&gguf(3, 1, &deep));
+        assert!(
+            problem(&facts).unwrap().contains("nested deeper"),
+            "{facts:?}"
+        );
+    }
+
+    #[test]
+    fn nonsense_is_reported_not_trusted() {
+        let mut unknown = string(true, "a");
+        unknown.extend(99u32.to_le_bytes());
+        unknown.extend([0u8; 16]);
+        assert!(
+            problem(&run(&gguf(3, 1, &unknown)))
+                .unwrap()
+                .contains("unknown value type 99")
+        );
+
+        let mut huge_array = string(true, "a");
+        huge_array.extend(ARRAY.to_le_bytes());
+        huge_array.extend(10u32.to_le_bytes());
+        huge_array.extend(u64::MAX.to_le_bytes());
+        assert!(
+            problem(&run(&gguf(3, 1, &huge_array)))
+                .unwrap()
+                .contains("cannot fit")
+        );
+
+        let facts = run(b"GGUF\x07\x00\x00\x00");
+        assert!(problem(&facts).unwrap().contains("version 7"));
+        for len in 0..24 {
+            let bytes = gguf(3, 1, &kv_string(true, "k", "v"));
+            let _ = run(&bytes[..len.min(bytes.len())]);
+        }
+    }
+}

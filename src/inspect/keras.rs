@@ -13,7 +13,9 @@
 //! continuation block, or dense attribute storage (fractal heap objects are stored unfiltered and
 //! contiguous) — and all of them are checked, which covers whichever one Keras would read.
 //! Limits: a `model_config` stored with a filter, or as another type than a string, cannot be
-//! decoded; then the file is reported as unreadable rather than passed. Cost: the scan reads the
+//! decoded; then the file is reported as unreadable rather than passed. A file with no
+//! `model_config` at all (weights saved with `save_weights`) has no configuration to check and
+//! passes; a file that names `model_config` but holds no decodable attribute fails closed. Cost: the scan reads the
 //! whole file once (`.h5` files are where legacy Keras keeps its config; there is no index).
 
 use super::Fact;

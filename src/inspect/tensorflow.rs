@@ -1,7 +1,8 @@
 //! TensorFlow SavedModel (`saved_model.pb`): walks every meta graph's `GraphDef` nodes and every
 //! function in its function library for ops that run Python or touch the file system. The
 //! checkpoint ops (`SaveV2`, `RestoreV2`, …) every SavedModel carries are expected in the saver's
-//! own places — graph nodes under the `SaverDef`'s name scope and the `__inference__traced_save`/
+//! own places — graph nodes under the `SaverDef`'s name scope (or TF1's `save_N` scopes of extra
+//! savers) and the `__inference__traced_save`/
 //! `_restore` functions TF2 writes — and reported anywhere else (a graph that writes or reads
 //! checkpoints at inference time can exfiltrate or plant files). Constant tensors are skipped.
 //!
@@ -141,11 +142,17 @@ fn saver_owns(node: &Node, scopes: &[String]) -> bool {
             function.starts_with("__inference__traced_save")
                 || function.starts_with("__inference__traced_restore")
         }
-        None => scopes.iter().any(|scope| {
-            node.name
-                .strip_prefix(scope.as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
-        }),
+        None => {
+            let scope = node.name.split('/').next().unwrap_or("");
+            let numbered_save = scope
+                .strip_prefix("save_")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            node.name.contains('/')
+                && (numbered_save
+                    || scopes
+                        .iter()
+                        .any(|s| s == scope || node.name.starts_with(&format!("{s}/"))))
+        }
     }
 }
 
@@ -280,14 +287,20 @@ pub(super) fn inspect_keras_metadata(file: &mut File, size: u64) -> io::Result<V
             match (field.number, field.wire) {
                 (1, WireType::Len) => {
                     let sub = wire.len_end(size)?;
+                    let mut node_path = String::new();
+                    let mut text = None;
                     while let Some(inner) = wire.next_field(sub)? {
                         match (inner.number, inner.wire) {
+                            (3, WireType::Len) => node_path = wire.string(sub, MAX_TEXT)?.0,
                             (5, WireType::Len) => {
                                 let at = wire.position();
-                                metadata.push((at, wire.string(sub, MAX_METADATA)?));
+                                text = Some((at, wire.string(sub, MAX_METADATA)?));
                             }
                             _ => wire.skip(inner, sub)?,
                         }
+                    }
+                    if let Some((at, text)) = text {
+                        metadata.push((at, node_path, text));
                     }
                 }
                 _ => wire.skip(field, size)?,
@@ -298,17 +311,18 @@ pub(super) fn inspect_keras_metadata(file: &mut File, size: u64) -> io::Result<V
     if let Err(error) = result {
         facts.push(malformed("keras", error)?);
     }
-    for (at, (text, cut)) in metadata {
+    for (at, node_path, (text, cut)) in metadata {
+        let member = (!node_path.is_empty()).then_some(node_path.as_str());
         if cut {
             facts.push(Fact::Model(ModelFact::Malformed {
                 format: "keras",
                 problem: format!("node metadata longer than {MAX_METADATA} bytes was not analysed"),
-                member: None,
+                member: member.map(str::to_owned),
                 offset: Some(at),
             }));
             continue;
         }
-        keras::check_json_text(&text, None, &mut facts);
+        keras::check_json_text(&text, member, &mut facts);
     }
     Ok(facts)
 }

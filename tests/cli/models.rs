@@ -193,7 +193,7 @@ const EXPECTED: &[(&str, &str, Option<&str>, Option<u64>)] = &[
     (
         "tensorflow/lambda-metadata/keras_metadata.pb",
         "keras-unsafe-layer",
-        None,
+        Some("root.layer-1"),
         None,
     ),
     (
