@@ -147,7 +147,20 @@ pub(crate) fn analyse(template: &str) -> Vec<TemplateIssue> {
                     && (value.starts_with('_') || DANGEROUS_ATTRIBUTES.contains(&value.as_str()))
                 {
                     push(*at, format!("lookup of {value:?}"));
-                } else if value.contains("%c") {
+                } else if is_underscores(value)
+                    && (value.len() >= 2
+                        || next == Some(&Token::Punct("*"))
+                        || tokens
+                            .iter()
+                            .skip(index + 1)
+                            .take(6)
+                            .any(|(_, t)| matches!(t, Token::Str(other) if is_underscores(other))))
+                {
+                    push(
+                        *at,
+                        format!("underscores {value:?} put together (building a dunder name)"),
+                    );
+                } else if value.contains("%c") || value.contains(":c}") {
                     push(
                         *at,
                         format!("string {value:?} building text from character codes"),
@@ -158,6 +171,10 @@ pub(crate) fn analyse(template: &str) -> Vec<TemplateIssue> {
         }
     }
     issues
+}
+
+fn is_underscores(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b == b'_')
 }
 
 fn is_dunder(name: &str) -> bool {
@@ -308,6 +325,7 @@ fn expression(text: &str, mut at: usize, close: &[u8]) -> (usize, Vec<(usize, To
                     b':' => ":",
                     b'%' => "%",
                     b'-' => "-",
+                    b'*' => "*",
                     _ => "?",
                 };
                 tokens.push((at, Token::Punct(p)));
@@ -411,6 +429,10 @@ mod tests {
         assert!(!reasons("{{ a.mro() }}").is_empty());
         assert!(!reasons("{{ x['os'] }}").is_empty());
         assert!(!reasons("{%- set y = eval -%}").is_empty());
+        assert!(!reasons("{% set u = '_' * 2 %}{{ ()[u ~ 'class' ~ u] }}").is_empty());
+        assert!(!reasons("{{ ()[['_', '_', 'class', '_', '_']|join] }}").is_empty());
+        assert!(!reasons("{{ ()['\\137\\137class\\137\\137'] }}").is_empty());
+        assert!(!reasons("{{ '{:c}'.format(95) }}").is_empty());
     }
 
     #[test]
@@ -426,6 +448,8 @@ mod tests {
         assert!(reasons(chatml).is_empty());
         let kwargs = "{% set ns = namespace(open=false, system='') %}{{ messages|selectattr('role', 'equalto', 'system')|map(attribute='content')|join }}{{ x|tojson(indent=4) }}";
         assert_eq!(reasons(kwargs), Vec::<String>::new());
+        let replace = "{{ tool.name|replace('-', '_') }}{{ '**bold**' }}{{ x * 2 }}";
+        assert_eq!(reasons(replace), Vec::<String>::new());
     }
 
     #[test]
