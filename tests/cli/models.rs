@@ -25,6 +25,9 @@ const BENIGN: &[(&str, Option<&str>)] = &[
     ("tensorflow/tf1/saved_model.pb", Some("tensorflow")),
     ("tensorflow/tf2/saved_model.pb", Some("tensorflow")),
     ("tensorflow/tf2/keras_metadata.pb", None),
+    ("keras/real/functional.keras", Some("keras")),
+    ("keras/real/functional.h5", Some("keras")),
+    ("hf/real/llama", None),
     ("hf/llama", None),
     ("hf/qwen", None),
     ("hf/project", None),
@@ -61,6 +64,8 @@ const EXPECTED: &[(&str, &str, Option<&str>, Option<u64>)] = &[
     ),
     ("gguf/ssti.gguf", "gguf-template-unsafe", None, Some(698)),
     ("hf/custom-pipeline/config.json", "remote-code", None, None),
+    ("hf/real/remote/config.json", "remote-code", None, None),
+    ("hf/real/remote/modeling_gate.py", "remote-code", None, None),
     (
         "hf/remote-hub/processor_config.json",
         "remote-code",
@@ -126,6 +131,13 @@ const EXPECTED: &[(&str, &str, Option<&str>, Option<u64>)] = &[
     ),
     (
         "keras/module.keras",
+        "keras-unsafe-layer",
+        Some("config.json"),
+        None,
+    ),
+    ("keras/real/lambda.h5", "keras-unsafe-layer", None, None),
+    (
+        "keras/real/lambda.keras",
         "keras-unsafe-layer",
         Some("config.json"),
         None,
