@@ -2,11 +2,13 @@
 //! (`config.json`, `tokenizer_config.json`, `processor_config.json`, `preprocessor_config.json`,
 //! …) for `auto_map` and `custom_pipelines` (code loaded with `trust_remote_code`) and for chat
 //! templates, and chat template files (`chat_template.jinja`, `chat_template.json`,
-//! `additional_chat_templates/*.jinja`). These files are recognised by name: their content is
+//! `additional_chat_templates/*.jinja`). A `config.json` that is a serialized Keras object (a
+//! KerasHub preset) goes through the Keras configuration checks. These files are recognised by name: their content is
 //! ordinary JSON or text, and the name is what makes `transformers` read them.
 
 use super::Fact;
 use super::jinja;
+use super::keras;
 use super::model_facts::{HfConfig, ModelFact};
 use serde_json::Value;
 use std::fs::File;
@@ -27,6 +29,9 @@ const CONFIG_NAMES: &[&str] = &[
     "video_preprocessor_config.json",
 ];
 
+/// KerasHub preset files besides `config.json` that hold serialized Keras objects.
+const KERAS_PRESET_NAMES: &[&str] = &["task.json", "preprocessor.json"];
+
 /// What a file name makes of a file, if it is one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -36,7 +41,7 @@ pub(super) enum Kind {
 }
 
 pub(super) fn kind_of(path: &str, name: &str) -> Option<Kind> {
-    if CONFIG_NAMES.contains(&name) {
+    if CONFIG_NAMES.contains(&name) || KERAS_PRESET_NAMES.contains(&name) {
         return Some(Kind::Config);
     }
     if name == "chat_template.json" {
@@ -82,6 +87,12 @@ pub(super) fn inspect(file: &mut File, size: u64, name: &str, kind: Kind) -> io:
         }
     };
     chat_templates(&value, &mut facts);
+    // KerasHub presets keep a serialized Keras object in `config.json`; Keras deserializes it.
+    if (name == "config.json" || KERAS_PRESET_NAMES.contains(&name))
+        && keras::is_keras_object(&value)
+    {
+        keras::check_value(&value, None, &mut facts);
+    }
     if kind == Kind::Config {
         let config = read_config(&value, name);
         if config.declares_model

@@ -41,11 +41,7 @@ const KERAS_PACKAGES: &[&str] = &[
 /// Checks a configuration held as JSON text; text that is not JSON is reported as malformed.
 pub(super) fn check_json_text(text: &str, member: Option<&str>, facts: &mut Vec<Fact>) {
     match serde_json::from_str::<Value>(text) {
-        Ok(value) => {
-            let mut pointer = String::new();
-            let mut found = 0usize;
-            walk(&value, &mut pointer, member, facts, &mut found);
-        }
+        Ok(value) => check_value(&value, member, facts),
         Err(error) => facts.push(Fact::Model(ModelFact::Malformed {
             format: "keras",
             problem: format!("the model configuration is not valid JSON: {error}"),
@@ -53,6 +49,20 @@ pub(super) fn check_json_text(text: &str, member: Option<&str>, facts: &mut Vec<
             offset: None,
         })),
     }
+}
+
+/// Checks a parsed configuration.
+pub(super) fn check_value(value: &Value, member: Option<&str>, facts: &mut Vec<Fact>) {
+    let mut pointer = String::new();
+    let mut found = 0usize;
+    walk(value, &mut pointer, member, facts, &mut found);
+}
+
+/// Whether a JSON document is a serialized Keras object (`{"module": …, "class_name": …}`), as
+/// KerasHub presets keep in their `config.json`.
+pub(super) fn is_keras_object(value: &Value) -> bool {
+    value.get("class_name").is_some_and(Value::is_string)
+        && (value.get("module").is_some() || value.get("registered_name").is_some())
 }
 
 fn allowed_module(module: &str) -> bool {

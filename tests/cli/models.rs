@@ -28,6 +28,7 @@ const BENIGN: &[(&str, Option<&str>)] = &[
     ("keras/real/functional.keras", Some("keras")),
     ("keras/real/functional.h5", Some("keras")),
     ("hf/real/llama", None),
+    ("keras/keras-hub", None),
     ("hf/llama", None),
     ("hf/qwen", None),
     ("hf/project", None),
@@ -112,6 +113,12 @@ const EXPECTED: &[(&str, &str, Option<&str>, Option<u64>)] = &[
     (
         "keras/invalid/truncated.keras",
         "format-mismatch",
+        None,
+        None,
+    ),
+    (
+        "keras/keras-hub-module/task.json",
+        "keras-unsafe-layer",
         None,
         None,
     ),
