@@ -212,18 +212,17 @@ pub(super) fn inspect_zip(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
             offset: None,
         })
     };
-    let entries = match zip_entries(file, size)? {
+    let configs = match zip_entries(file, size, "config.json")? {
         Ok(entries) => entries,
         Err(problem) => {
             facts.push(bad(problem.to_owned(), None));
             return Ok(facts);
         }
     };
-    let configs: Vec<&ZipEntry> = entries.iter().filter(|e| e.name == "config.json").collect();
     if configs.is_empty() {
         facts.push(bad("the archive has no config.json".to_owned(), None));
     }
-    for entry in configs {
+    for entry in &configs {
         match read_member(file, size, entry)? {
             Ok(bytes) => match std::str::from_utf8(&bytes) {
                 Ok(text) => check_json_text(text, Some(&entry.name), &mut facts),
@@ -265,8 +264,13 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
     })
 }
 
-/// The central directory (a `.keras` file is written by Python's zipfile; zip64 is honoured).
-fn zip_entries(file: &mut File, size: u64) -> io::Result<Result<Vec<ZipEntry>, &'static str>> {
+/// The central directory entries named `wanted` (a `.keras` file is written by Python's zipfile;
+/// zip64 is honoured). Only matching entries are kept, so memory stays bounded by the directory.
+fn zip_entries(
+    file: &mut File,
+    size: u64,
+    wanted: &str,
+) -> io::Result<Result<Vec<ZipEntry>, &'static str>> {
     const MAX_DIRECTORY: u64 = 64 * 1024 * 1024;
     let tail_len = size.min(65_557);
     file.seek(SeekFrom::Start(size - tail_len))?;
@@ -331,6 +335,10 @@ fn zip_entries(file: &mut File, size: u64) -> io::Result<Result<Vec<ZipEntry>, &
             }
             e += 4 + len;
         }
+        at += 46 + name_len + extra_len + comment_len;
+        if name != wanted.as_bytes() {
+            continue;
+        }
         entries.push(ZipEntry {
             name: String::from_utf8_lossy(name).into_owned(),
             method: u16_at(header, 10),
@@ -339,7 +347,6 @@ fn zip_entries(file: &mut File, size: u64) -> io::Result<Result<Vec<ZipEntry>, &
             uncompressed,
             local_offset,
         });
-        at += 46 + name_len + extra_len + comment_len;
     }
     Ok(Ok(entries))
 }
@@ -402,6 +409,7 @@ pub(super) fn inspect_h5(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
     const MAX_CANDIDATES: usize = 256;
     let finder = memchr::memmem::Finder::new(NAME);
     let mut hits = Vec::new();
+    let mut too_many = false;
     let mut buffer = vec![0u8; WINDOW + NAME.len()];
     let mut kept = 0usize;
     let mut base = 0u64;
@@ -411,8 +419,12 @@ pub(super) fn inspect_h5(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
         let filled = kept + read;
         for at in finder.find_iter(&buffer[..filled]) {
             let absolute = base + at as u64;
-            if hits.last() != Some(&absolute) && hits.len() < MAX_CANDIDATES {
-                hits.push(absolute);
+            if hits.last() != Some(&absolute) {
+                if hits.len() < MAX_CANDIDATES {
+                    hits.push(absolute);
+                } else {
+                    too_many = true;
+                }
             }
         }
         if read == 0 {
@@ -425,8 +437,18 @@ pub(super) fn inspect_h5(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
         kept = keep;
     }
     let first_hit = hits.first().copied();
-    let sizes = superblock_sizes(file)?;
     let mut facts = Vec::new();
+    if too_many {
+        facts.push(Fact::Model(ModelFact::Malformed {
+            format: "keras",
+            problem: format!(
+                "the name `model_config` appears more than {MAX_CANDIDATES} times; not all were decoded"
+            ),
+            member: None,
+            offset: first_hit,
+        }));
+    }
+    let sizes = superblock_sizes(file)?;
     let mut decoded = 0usize;
     let mut failures = Vec::new();
     for at in hits {
@@ -689,6 +711,40 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    fn h5(bytes: &[u8]) -> Vec<Fact> {
+        use std::io::Write;
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(bytes).unwrap();
+        inspect_h5(&mut file, bytes.len() as u64).unwrap()
+    }
+
+    fn problems(facts: &[Fact]) -> Vec<String> {
+        facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Model(ModelFact::Malformed { problem, .. }) => Some(problem.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn h5_names_that_cannot_be_decoded_fail_closed() {
+        let mut decoys = b"\x89HDF\r\n\x1a\n".to_vec();
+        decoys.extend([0u8; 64]);
+        let one = [decoys.clone(), b"model_config\0".to_vec(), vec![0; 32]].concat();
+        assert_eq!(
+            problems(&h5(&one)),
+            ["the name `model_config` appears but no attribute holding it could be decoded"]
+        );
+        for _ in 0..300 {
+            decoys.extend(b"xxmodel_config\0");
+        }
+        assert!(problems(&h5(&decoys))[0].contains("more than 256 times"));
+        // No `model_config` at all (weights only): nothing to check.
+        assert!(h5(b"\x89HDF\r\n\x1a\n plain data").is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::Fact;
 use super::model_facts::ModelFact;
-use super::protowire::{Field, Wire, WireError, WireType};
+use super::protowire::{Wire, WireError, WireType};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io;
@@ -249,14 +249,10 @@ fn location_entry(wire: &mut Wire<&mut File>, end: u64) -> Result<Option<String>
                 // A cut location is judged on what was kept, marked so nobody mistakes it.
                 value = Some(if cut { format!("{text}…") } else { text });
             }
-            _ => skip(wire, field, sub)?,
+            _ => wire.skip(field, sub)?,
         }
     }
     Ok(value.filter(|_| key == "location"))
-}
-
-fn skip(wire: &mut Wire<&mut File>, field: Field, end: u64) -> Result<(), WireError> {
-    wire.skip(field, end)
 }
 
 /// Why an external data location would leave the model's folder (onnx resolves it relative to
