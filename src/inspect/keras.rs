@@ -4,14 +4,15 @@
 //! bytecode), objects whose `module`/`registered_name` lie outside Keras and TensorFlow
 //! (CVE-2025-1550), `get_file` (CVE-2025-8747) and `enable_unsafe_deserialization` (CVE-2025-9906).
 //!
-//! **HDF5 without libhdf5.** The `model_config` attribute is found by scanning the whole file (in
-//! 1 MiB windows, so memory stays constant) for its name and decoding the attribute message that
-//! holds it: versions 1–3 of the HDF5 attribute message, a fixed-length string (how tf.keras
-//! writes it) or a variable-length string whose bytes sit in a global heap collection (how h5py
-//! writes a Python `str`). The object-header and B-tree structure is not walked; every attribute
-//! message named `model_config` is decoded wherever it sits — in the root group's header, a
-//! continuation block, or dense attribute storage (fractal heap objects are stored unfiltered and
-//! contiguous) — and all of them are checked, which covers whichever one Keras would read.
+//! **HDF5 without libhdf5.** The root group's `model_config` attribute is located by `hdf5.rs`,
+//! which walks the superblock, the root object header and, for dense attribute storage, the
+//! attribute heap's direct blocks — metadata only, never dataset bytes. The attribute message is
+//! then decoded here: versions 1–3 of the HDF5 attribute message, a fixed-length string (how
+//! tf.keras writes it) or a variable-length string whose bytes sit in a global heap collection
+//! (how h5py writes a Python `str`). When the layout is outside what the walk handles (filtered
+//! or huge heap objects, deeper heaps, unknown versions), the fallback scans the whole file (in
+//! 1 MiB windows, so memory stays constant) and decodes every attribute message named
+//! `model_config` wherever it sits, which covers whichever one Keras would read.
 //! Limits: a `model_config` stored with a filter, or as another type than a string, cannot be
 //! decoded; then the file is reported as unreadable rather than passed. A file with no
 //! `model_config` at all (weights saved with `save_weights`) has no configuration to check and
@@ -19,6 +20,7 @@
 //! whole file once (`.h5` files are where legacy Keras keeps its config; there is no index).
 
 use super::Fact;
+use super::hdf5;
 use super::model_facts::{KerasIssue, ModelFact};
 use serde_json::Value;
 use std::fs::File;
@@ -402,8 +404,44 @@ fn read_member(
     Ok(Ok(out))
 }
 
-/// HDF5: finds and checks every `model_config` attribute (see the module header).
+/// HDF5: checks the root group's `model_config` attribute, found by walking the file's metadata;
+/// when the layout is outside what that walk handles, by scanning the whole file.
 pub(super) fn inspect_h5(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
+    let sizes = hdf5::superblock(file, size)?.map(|(sizes, _)| sizes);
+    match (hdf5::root_model_config(file, size)?, sizes) {
+        (hdf5::Root::Names(names), Some(sizes)) => {
+            let mut facts = Vec::new();
+            for at in names {
+                match decode_attribute(file, size, at, (sizes.offsets, sizes.lengths, sizes.base))?
+                {
+                    Decoded::Text(text) => check_json_text(&text, None, &mut facts),
+                    Decoded::Unreadable(problem) => facts.push(Fact::Model(ModelFact::Malformed {
+                        format: "keras",
+                        problem: format!(
+                            "the `model_config` attribute cannot be decoded: {problem}"
+                        ),
+                        member: None,
+                        offset: Some(at),
+                    })),
+                    Decoded::NotAnAttribute => facts.push(Fact::Model(ModelFact::Malformed {
+                        format: "keras",
+                        problem: "the `model_config` attribute message is malformed".to_owned(),
+                        member: None,
+                        offset: Some(at),
+                    })),
+                }
+            }
+            Ok(facts)
+        }
+        (root, _) => {
+            tracing::debug!(?root, "HDF5 metadata walk gave up; scanning the whole file");
+            scan_h5(file, size)
+        }
+    }
+}
+
+/// The complete fallback: every `model_config` attribute message anywhere in the file.
+fn scan_h5(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
     const NAME: &[u8] = b"model_config\0";
     const WINDOW: usize = 1024 * 1024;
     const MAX_CANDIDATES: usize = 256;

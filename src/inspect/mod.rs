@@ -2,6 +2,7 @@
 //! for its format. Readers turn bytes into neutral [`Fact`]s; nothing here knows the policy.
 
 mod gguf;
+mod hdf5;
 mod hf;
 pub(crate) mod jinja;
 mod keras;
