@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gate beside modelscan on the non-pickle model fixtures (GGUF, ONNX, Keras, TensorFlow, Hugging
 # Face): which malicious files each one fails, which benign ones it passes, and wall time; then
-# gate's cost on large files (what its readers skip, and the one full read: legacy Keras .h5).
+# gate's cost on large files (its readers skip tensor bytes).
 # Usage: benches/models.sh   (builds gate in release; uses modelscan if installed).
 # Large files go under ${BENCH_DIR:-/tmp/gate-bench-models}.
 set -euo pipefail
@@ -57,7 +57,7 @@ time_it() { # label, command...
 }
 
 # Large files: a 2 GiB GGUF (tensor data sparse), a 1 GiB ONNX initializer stored inline, a
-# 1 GiB legacy Keras .h5 (weights dataset), all with a malicious part the readers must still see.
+# 1 GiB legacy Keras .h5 (weights dataset), each with a malicious part the readers must still see.
 python3 - "$dir" <<'PY'
 import json, sys
 import numpy as np
@@ -91,7 +91,7 @@ echo "-- large files ($dir; 2-core machine, run twice and read the second)"
 for pass in 1 2; do
   time_it "gate scan big.gguf (2 GiB, template at start)" "$gate" scan "$dir/big.gguf"
   time_it "gate scan big.onnx (1 GiB inline initializer)" "$gate" scan "$dir/big.onnx"
-  time_it "gate scan big.h5 (1 GiB, full read)" "$gate" scan "$dir/big.h5"
+  time_it "gate scan big.h5 (1 GiB weights, metadata walk)" "$gate" scan "$dir/big.h5"
   time_it "gate scan fixtures/models (all)" "$gate" scan "$fixtures"
   if $has_modelscan; then
     time_it "modelscan -p big.h5" modelscan -p "$dir/big.h5"
