@@ -1,6 +1,8 @@
 //! Runs the subcommands: wires discover → inspect → judge → report and decides the exit code.
 
-use crate::cli::{CheckArgs, Command, FailOn, OutputArgs, OutputFormat, PolicyCommand, ScanArgs};
+use crate::cli::{
+    CheckArgs, Command, FailOn, GithubArgs, OutputArgs, OutputFormat, PolicyCommand, ScanArgs,
+};
 use crate::discover::{self, Discovery};
 use crate::finding::Severity;
 use crate::inspect::{self, Inspection, Outcome};
@@ -25,6 +27,8 @@ pub(crate) enum AppError {
     Policy(#[from] PolicyError),
     #[error("{path} is not a folder")]
     RootNotFolder { path: String },
+    #[error("{path} exists; `gate init` never overwrites a policy")]
+    PolicyExists { path: String },
     #[error("cannot write the report to {path}: {source}")]
     Output {
         path: String,
@@ -62,6 +66,7 @@ pub(crate) fn run(command: Command) -> Result<ExitCode, AppError> {
         Command::Scan(args) => scan(&args),
         Command::Explain { rule } => explain(rule.as_deref()),
         Command::Policy(PolicyCommand::Check { file }) => policy_check(file.as_deref()),
+        Command::Init { root } => crate::init::run(&root),
     }
 }
 
@@ -88,7 +93,8 @@ fn check(args: &CheckArgs) -> Result<ExitCode, AppError> {
         "discovered"
     );
     let report = evaluate(&policy, discovery, &args.output, ".".to_owned())?;
-    emit(&report, &args.output)
+    let prefix = report::github::workspace_prefix(root);
+    emit(&report, &args.output, &prefix, Some(&args.github))
 }
 
 fn scan(args: &ScanArgs) -> Result<ExitCode, AppError> {
@@ -96,7 +102,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, AppError> {
     let policy = source.load()?;
     let discovery = discover::explicit(&args.paths);
     let report = evaluate(&policy, discovery, &args.output, ".".to_owned())?;
-    emit(&report, &args.output)
+    emit(&report, &args.output, "", None)
 }
 
 /// Inspects every discovered file in parallel and judges the result.
@@ -167,17 +173,59 @@ fn evaluate(
     })
 }
 
-fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode, AppError> {
-    let text = match output.format {
+/// Renders the report, writes the side outputs, then reports to the pull request. Only the
+/// primary output can fail the run; side outputs and the GitHub API only warn.
+fn emit(
+    report: &Report,
+    output: &OutputArgs,
+    prefix: &str,
+    github: Option<&GithubArgs>,
+) -> Result<ExitCode, AppError> {
+    let format = output.format();
+    let text = match format {
         OutputFormat::Json => report::json::render(report)?,
         OutputFormat::Human => report::human::render(report),
+        OutputFormat::Sarif => report::sarif::render(report, prefix)?,
+        OutputFormat::Github => {
+            let human = report::human::render(report);
+            let plain = anstream::adapter::strip_str(&human).to_string();
+            report::github::render_annotations(report, prefix, &plain)
+        }
     };
     write_output(&text, output.output.as_deref())?;
+    let sarif_file = github
+        .and_then(|g| g.sarif.as_deref())
+        .and_then(|path| write_sarif(report, prefix, path));
+    if format == OutputFormat::Github {
+        report::github::write_step_files(report, prefix, sarif_file.as_deref());
+    }
+    if let Some(github) = github
+        && (github.pr_comment || github.check_run)
+    {
+        report::pull_request::publish(report, prefix, github.pr_comment, github.check_run);
+    }
     Ok(ExitCode::from(if report.passed() {
         PASSED
     } else {
         VIOLATED
     }))
+}
+
+/// Writes the SARIF side output; returns its path as given, or warns and returns nothing.
+fn write_sarif(report: &Report, prefix: &str, path: &Path) -> Option<String> {
+    let written = report::sarif::render(report, prefix)
+        .map_err(|e| e.to_string())
+        .and_then(|text| std::fs::write(path, text).map_err(|e| e.to_string()));
+    match written {
+        Ok(()) => Some(path.display().to_string()),
+        Err(error) => {
+            tracing::warn!(
+                "cannot write SARIF to {}: {error}; the verdict is unchanged",
+                path.display()
+            );
+            None
+        }
+    }
 }
 
 /// Writes to the file (without colour) or to standard output (colour only on a terminal that

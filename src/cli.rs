@@ -25,6 +25,12 @@ pub(crate) enum Command {
     /// Policy file commands
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Write a starter .gate.yml from what ROOT contains (never overwrites a policy)
+    Init {
+        /// Repository folder
+        #[arg(default_value = ".")]
+        root: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,6 +55,22 @@ pub(crate) struct CheckArgs {
     pub(crate) no_ignore: bool,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+    #[command(flatten)]
+    pub(crate) github: GithubArgs,
+}
+
+/// Side outputs and pull-request reporting; none of them changes the verdict.
+#[derive(Debug, Args)]
+pub(crate) struct GithubArgs {
+    /// Also write the findings as SARIF 2.1.0 to FILE (for GitHub code scanning)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) sarif: Option<PathBuf>,
+    /// Create or update one sticky comment on the pull request (GITHUB_TOKEN, GITHUB_EVENT_PATH)
+    #[arg(long)]
+    pub(crate) pr_comment: bool,
+    /// Create a check run with annotations on the pull request's head commit
+    #[arg(long)]
+    pub(crate) check_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -62,9 +84,9 @@ pub(crate) struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct OutputArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub(crate) format: OutputFormat,
+    /// Output format [default: github when GITHUB_ACTIONS=true, else human]
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<OutputFormat>,
     /// Write the report to FILE instead of standard output
     #[arg(long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
@@ -80,6 +102,23 @@ pub(crate) struct OutputArgs {
 pub(crate) enum OutputFormat {
     Human,
     Json,
+    /// SARIF 2.1.0
+    Sarif,
+    /// Workflow-command annotations, plus the job summary and step outputs when run in Actions
+    Github,
+}
+
+impl OutputArgs {
+    /// The format asked for, else `github` inside GitHub Actions, else `human`.
+    pub(crate) fn format(&self) -> OutputFormat {
+        self.format.unwrap_or_else(|| {
+            if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+                OutputFormat::Github
+            } else {
+                OutputFormat::Human
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

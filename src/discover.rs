@@ -87,12 +87,15 @@ pub(crate) fn explicit(paths: &[PathBuf]) -> Discovery {
         ..Discovery::default()
     };
     for given in paths {
-        let display_base = given.to_string_lossy().into_owned();
+        // Spelled as the user gave it (as ripgrep does), bytes that are not UTF-8 escaped.
+        let display_base = escaped(given.as_os_str());
         match std::fs::symlink_metadata(given) {
             Ok(meta) if meta.is_dir() => {
                 let canonical = std::fs::canonicalize(given).unwrap_or_else(|_| given.clone());
                 let mut seen = BTreeSet::new();
-                for rel in walk_all(given, &mut discovery) {
+                let obstacles_before = discovery.obstacles.len();
+                let listed = walk_all(given, &mut discovery);
+                for rel in listed {
                     let before = discovery.files.len();
                     add_path(
                         given,
@@ -105,6 +108,13 @@ pub(crate) fn explicit(paths: &[PathBuf]) -> Discovery {
                     if let Some(file) = discovery.files.get_mut(before) {
                         file.display = join_display(&display_base, &file.display);
                     }
+                }
+                for obstacle in discovery.obstacles.iter_mut().skip(obstacles_before) {
+                    let display = match obstacle {
+                        Obstacle::SymlinkOutside { display, .. }
+                        | Obstacle::Unreadable { display, .. } => display,
+                    };
+                    *display = join_display(&display_base, display);
                 }
             }
             Ok(meta) if meta.file_type().is_symlink() => match std::fs::metadata(given) {
@@ -135,6 +145,8 @@ pub(crate) fn explicit(paths: &[PathBuf]) -> Discovery {
 fn join_display(base: &str, rel: &str) -> String {
     if base == "." {
         rel.to_owned()
+    } else if rel.is_empty() || rel == "." {
+        base.to_owned()
     } else {
         format!("{}/{rel}", base.trim_end_matches('/'))
     }
@@ -278,7 +290,7 @@ fn add_path(
             Ok(target) if target.starts_with(canonical_root) => {}
             Ok(target) => discovery.obstacles.push(Obstacle::SymlinkOutside {
                 display,
-                target: target.display().to_string(),
+                target: escaped(target.as_os_str()),
             }),
             Err(error) => discovery.obstacles.push(Obstacle::SymlinkOutside {
                 display,
@@ -307,16 +319,18 @@ pub(crate) fn display_path(path: &Path) -> String {
     out
 }
 
+/// Appends a file name as text: bytes that are not UTF-8 become `\xNN`, and so do control
+/// characters, so a name can never move a terminal's cursor, recolour it, or forge a line.
 fn push_escaped(out: &mut String, mut bytes: &[u8]) {
     loop {
         match std::str::from_utf8(bytes) {
             Ok(text) => {
-                out.push_str(text);
+                push_visible(out, text);
                 return;
             }
             Err(error) => {
                 let (valid, rest) = bytes.split_at(error.valid_up_to());
-                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                push_visible(out, std::str::from_utf8(valid).unwrap_or_default());
                 let bad = error.error_len().unwrap_or(rest.len());
                 for byte in &rest[..bad] {
                     out.push_str(&format!("\\x{byte:02x}"));
@@ -327,9 +341,35 @@ fn push_escaped(out: &mut String, mut bytes: &[u8]) {
     }
 }
 
+/// A whole path or name as text, escaped like [`display_path`] but not re-joined.
+pub(crate) fn escaped(text: &OsStr) -> String {
+    let mut out = String::new();
+    push_escaped(&mut out, text.as_bytes());
+    out
+}
+
+fn push_visible(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_control() {
+            match u8::try_from(u32::from(c)) {
+                Ok(byte) if byte < 0x80 => out.push_str(&format!("\\x{byte:02x}")),
+                _ => out.push_str(&format!("\\u{{{:04x}}}", u32::from(c))),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_in_names_are_escaped() {
+        let path = Path::new(OsStr::from_bytes(b"a\nb\x1b[31mc\xc2\x9bd.pt"));
+        assert_eq!(display_path(path), "a\\x0ab\\x1b[31mc\\u{009b}d.pt");
+    }
 
     #[test]
     fn non_utf8_names_are_escaped() {

@@ -7,6 +7,7 @@ mod discover;
 mod finding;
 mod format;
 mod identify;
+mod init;
 mod inspect;
 mod judge;
 mod pickle;

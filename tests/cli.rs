@@ -5,18 +5,28 @@
 
 mod common;
 
+#[path = "cli/action.rs"]
+mod action;
 #[path = "cli/check.rs"]
 mod check;
 #[path = "cli/discovery.rs"]
 mod discovery;
 #[path = "cli/explain.rs"]
 mod explain;
+#[path = "cli/github.rs"]
+mod github;
+#[path = "cli/init.rs"]
+mod init;
 #[path = "cli/json.rs"]
 mod json;
 #[path = "cli/models.rs"]
 mod models;
 #[path = "cli/policy.rs"]
 mod policy;
+#[path = "cli/pull_request.rs"]
+mod pull_request;
+#[path = "cli/sarif.rs"]
+mod sarif;
 #[path = "cli/scan.rs"]
 mod scan;
 #[path = "cli/waivers.rs"]

@@ -102,7 +102,16 @@ pub(super) fn judge(policy: &Policy, inspection: &Inspection, out: &mut Vec<Find
                     .help("convert the model to an allowed format, or add the format to `models.allow-formats`"),
             );
     }
-    if let Some(claimed) = inspection.claimed {
+    // A file that could not be read has no known content to disagree with its name
+    // (file-unreadable already fails it).
+    let unreadable = inspection
+        .facts
+        .iter()
+        .any(|fact| matches!(fact, Fact::Unreadable { .. }));
+    if let Some(claimed) = inspection
+        .claimed
+        .filter(|_| !(unreadable && format.is_none()))
+    {
         let extension = extension_of(path);
         match format {
             Some(Format::LfsPointer) if claimed.iter().any(|f| f.is_model()) => {

@@ -246,13 +246,29 @@ impl PolicySource {
         }
         for candidate in DISCOVERY_PATHS {
             let path = root.join(candidate);
-            // A symlinked policy could point anywhere; read it only as a regular file.
-            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                let mut source = Self::read(&path, Some(root))?;
-                source.name = candidate.to_owned();
-                source.path_in_root = Some(candidate.to_owned());
-                return Ok(source);
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            // A policy that exists in any form is never silently replaced by the default: a
+            // symlink is followed only while it stays inside ROOT, and what it reaches must be a
+            // regular file (opening a FIFO would block the run).
+            let refuse = |why: &str| PolicyError::Io {
+                path: candidate.to_owned(),
+                source: std::io::Error::other(why.to_owned()),
+            };
+            let is_link = meta.file_type().is_symlink();
+            if is_link && relative_inside(root, &path).is_none() {
+                return Err(refuse("a symlink that does not lead to a file inside ROOT"));
             }
+            if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                return Err(refuse("not a regular file"));
+            }
+            let mut source = Self::read(&path, Some(root))?;
+            source.name = candidate.to_owned();
+            if !is_link {
+                source.path_in_root = Some(candidate.to_owned());
+            }
+            return Ok(source);
         }
         Ok(Self::built_in())
     }

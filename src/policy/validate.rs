@@ -200,7 +200,9 @@ impl<'a> Cx<'a> {
     fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
             Value::Str(s) => Some(s.clone()),
-            Value::Int(_) | Value::Float(_) => node.scalar_text(self.text),
+            // YAML 1.1 reads a bare `off`, `no` or `on` as a boolean; where a string is expected
+            // the user meant the word they wrote (`severity: {rule: off}` is documented).
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => node.scalar_text(self.text),
             other => {
                 self.error(
                     node.span,
@@ -1016,12 +1018,25 @@ fn ellipsize(text: &str) -> String {
 fn strip_position(message: &str) -> String {
     let message = message.trim().trim_start_matches("error: ");
     let first_line = message.lines().next().unwrap_or(message);
-    match first_line.split_once(": ") {
-        Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => {
-            rest.to_owned()
-        }
-        _ => first_line.to_owned(),
+    let message = match first_line.split_once(": ") {
+        Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => rest,
+        _ => first_line,
+    };
+    // The parser may also end its message with the position; the diagnostic states it once.
+    match message.rsplit_once(" at line ") {
+        Some((head, tail)) if is_position(tail) => head.to_owned(),
+        _ => message.to_owned(),
     }
+}
+
+/// `N, column M`, as parsers spell a position.
+fn is_position(text: &str) -> bool {
+    text.split_once(", column ").is_some_and(|(line, column)| {
+        !line.is_empty()
+            && !column.is_empty()
+            && line.bytes().all(|b| b.is_ascii_digit())
+            && column.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 fn offset_of(text: &str, line: u64, column: u64) -> usize {

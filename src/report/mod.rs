@@ -1,7 +1,10 @@
 //! Reporting: every output format renders the same [`Report`]. Reporters never change the verdict.
 
+pub(crate) mod github;
 pub(crate) mod human;
 pub(crate) mod json;
+pub(crate) mod pull_request;
+pub(crate) mod sarif;
 
 use crate::finding::{Finding, Severity};
 use crate::format::Format;

@@ -239,7 +239,6 @@ fn invalid_yaml_syntax() {
 }
 
 #[test]
-#[ignore = "bug: YAML syntax errors repeat their position (`... at line 2, column 9 (line 2, column 9)`)"]
 fn invalid_yaml_syntax_states_its_position_once() {
     let out = rejected("version: 1\nmodels: [safetensors\n");
     let first = out.stderr.lines().next().unwrap_or_default();
@@ -586,7 +585,6 @@ fn policy_check_accepts_unenforced_sections_with_a_warning() {
 }
 
 #[test]
-#[ignore = "bug: a symlinked .gate.yml is silently skipped and the built-in default policy is used"]
 fn symlinked_policy_is_not_silently_replaced_by_the_default() {
     let repo = Repo::new();
     repo.copy_fixture("mismatch/model.onnx", "model.onnx");
@@ -596,4 +594,47 @@ fn symlinked_policy_is_not_silently_replaced_by_the_default() {
     // Either following the link (and rejecting the invalid policy) or refusing the link is
     // fine; judging the repository with a policy nobody wrote is not.
     out.code(2);
+}
+
+#[test]
+fn symlinked_policy_inside_root_is_followed() {
+    let repo = Repo::new();
+    repo.copy_fixture("mismatch/model.onnx", "model.onnx");
+    repo.write(
+        "policies/gate.yml",
+        "version: 1\nseverity:\n  format-mismatch: off\n",
+    );
+    std::os::unix::fs::symlink("policies/gate.yml", repo.path().join(".gate.yml")).unwrap();
+    let out = repo.check().args(["--format", "json"]).run();
+    out.code(0);
+    assert_eq!(out.json()["policy"], ".gate.yml", "{out}");
+}
+
+#[test]
+fn symlinked_policy_leaving_root_is_refused() {
+    let repo = Repo::new();
+    let elsewhere = Repo::new();
+    elsewhere.write("gate.yml", "version: 1\n");
+    std::os::unix::fs::symlink(
+        elsewhere.path().join("gate.yml"),
+        repo.path().join(".gate.yml"),
+    )
+    .unwrap();
+    let out = repo.check().run();
+    out.code(2);
+    assert!(out.stderr.contains(".gate.yml"), "{out}");
+    assert!(out.stderr.contains("inside ROOT"), "{out}");
+}
+
+#[test]
+fn policy_that_is_a_fifo_is_refused_without_blocking() {
+    let repo = Repo::new();
+    let status = std::process::Command::new("mkfifo")
+        .arg(repo.path().join(".gate.yml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = repo.check().run();
+    out.code(2);
+    assert!(out.stderr.contains("not a regular file"), "{out}");
 }

@@ -304,7 +304,6 @@ fn scan_a_missing_path_does_not_pass() {
 }
 
 #[test]
-#[ignore = "bug: `gate scan` prints a non-UTF-8 argument lossily (U+FFFD) instead of escaping it as `\\xff`"]
 fn scan_non_utf8_argument_is_escaped() {
     let repo = Repo::new();
     repo.copy_fixture(
@@ -332,7 +331,6 @@ fn scan_non_utf8_argument_is_escaped() {
 }
 
 #[test]
-#[ignore = "bug: `gate scan DIR` reports a symlink (or unreadable entry) inside DIR without the `DIR/` prefix"]
 fn scan_folder_prefixes_obstacle_paths() {
     let repo = Repo::new();
     let outside = Repo::new();

@@ -297,7 +297,6 @@ fn severity_off_drops_the_finding() {
 }
 
 #[test]
-#[ignore = "bug: a bare `off` (the spelling SPEC documents) is read as the boolean false and rejected"]
 fn severity_off_unquoted_drops_the_finding() {
     let repo = onnx_repo();
     repo.policy("version: 1\nseverity:\n  format-mismatch: off\n");
