@@ -156,9 +156,10 @@ Re-export the model with its library; check where a truncated or corrupted file 
 };
 
 /// Extensions of model files that do not name one format (so `format-mismatch` and the LFS check
-/// in the format rules pass them by), and configuration files gate must read.
+/// in the format rules pass them by). `.bin` is also a common data extension, so it counts only in
+/// names that say model (`pytorch_model.bin`, `adapter_model.bin`) or in `training_args.bin` (a
+/// pickle the HF Trainer writes).
 const MODEL_LIKE_EXTENSIONS: &[&str] = &[
-    "bin",
     "msgpack",
     "tflite",
     "pte",
@@ -170,6 +171,7 @@ const MODEL_LIKE_EXTENSIONS: &[&str] = &[
     "llamafile",
     "jinja",
 ];
+/// Files gate must read to judge a model folder.
 const MODEL_FOLDER_FILES: &[&str] = &[
     "config.json",
     "tokenizer_config.json",
@@ -192,7 +194,11 @@ fn lfs_pointer_for_model_content(inspection: &Inspection, out: &mut Vec<Finding>
     let path = inspection.display.as_str();
     let name = path.rsplit('/').next().unwrap_or(path);
     let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    let model_like = extension.is_some_and(|e| MODEL_LIKE_EXTENSIONS.contains(&e.as_str()))
+    let lower = name.to_ascii_lowercase();
+    let model_bin = extension.as_deref() == Some("bin")
+        && (lower.contains("model") || lower == "training_args.bin");
+    let model_like = model_bin
+        || extension.is_some_and(|e| MODEL_LIKE_EXTENSIONS.contains(&e.as_str()))
         || MODEL_FOLDER_FILES.contains(&name);
     if model_like {
         out.push(

@@ -537,6 +537,40 @@ fn auto_map_without_the_module_still_reports() {
 }
 
 #[test]
+fn lfs_pointers_standing_for_model_content_are_reported() {
+    let repo = Repo::new();
+    for name in [
+        "m/pytorch_model-00001-of-00002.bin",
+        "m/training_args.bin",
+        "m/chat_template.jinja",
+        "m/config.json",
+        "m/flax_model.msgpack",
+        "data/train.bin",
+        "data/notes.txt",
+    ] {
+        repo.copy_fixture("models/lfs/pytorch_model.bin", name);
+    }
+    let out = repo.check().args(["--format", "json"]).run();
+    out.code(1);
+    let report = out.json();
+    let paths: Vec<&str> = findings_of(&report, "lfs-pointer-not-pulled")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "m/chat_template.jinja",
+            "m/config.json",
+            "m/flax_model.msgpack",
+            "m/pytorch_model-00001-of-00002.bin",
+            "m/training_args.bin",
+        ],
+        "a data `.bin` or a text file is not model content\n{out}"
+    );
+}
+
+#[test]
 fn unsafe_content_waivers_must_name_the_hash() {
     let repo = Repo::new();
     repo.copy_fixture("models/gguf/ssti.gguf", "ssti.gguf");
