@@ -18,9 +18,11 @@ const ATTRIBUTE: u16 = 0x000c;
 const CONTINUATION: u16 = 0x0010;
 const ATTRIBUTE_INFO: u16 = 0x0015;
 /// Bounds on what one root group may need.
-const MAX_CHUNKS: usize = 1024;
+const MAX_CHUNKS: usize = 256;
+const MAX_CHUNK_BYTES: u64 = 4 * 1024 * 1024;
 const MAX_MESSAGES: usize = 65_536;
-const MAX_HEAP_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_HEAP_ENTRIES: u64 = 65_536;
+const MAX_HEAP_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where the root group's `model_config` attribute messages are.
 #[derive(Debug, PartialEq, Eq)]
@@ -182,7 +184,11 @@ fn walk_object_header(
     let mut messages = 0usize;
     while let Some((start, end, version, continuation)) = chunks.pop() {
         seen_chunks += 1;
-        if seen_chunks > MAX_CHUNKS || end > reader.size || end < start {
+        if seen_chunks > MAX_CHUNKS
+            || end > reader.size
+            || end < start
+            || end - start > MAX_CHUNK_BYTES
+        {
             return Ok(Err("object header chunks out of bounds".to_owned()));
         }
         let Some(chunk) = reader.read(start, end - start)? else {
@@ -350,6 +356,11 @@ fn dense_attributes(
             ));
         }
         let entries = u64::from(rows).saturating_mul(width);
+        if entries > MAX_HEAP_ENTRIES {
+            return Ok(Err(
+                "an attribute heap index larger than gate reads".to_owned()
+            ));
+        }
         let table_at = 5 + o as u64 + offset_bytes;
         let Some(block) = reader.read(root, table_at + entries.saturating_mul(o as u64))? else {
             return Ok(Err(
@@ -372,7 +383,9 @@ fn dense_attributes(
             }
         }
     }
-    let total: u64 = blocks.iter().map(|(_, size)| *size).sum();
+    let total = blocks
+        .iter()
+        .fold(0u64, |sum, (_, size)| sum.saturating_add(*size));
     if total > MAX_HEAP_BYTES {
         return Ok(Err("an attribute heap larger than gate reads".to_owned()));
     }

@@ -710,7 +710,9 @@ fn global_heap_object(
     let end = collection.saturating_add(collection_size).min(size);
     let mut at = collection + 8 + u64::from(length_size);
     let object_head = 8 + usize::from(length_size);
-    while at + object_head as u64 <= end {
+    let mut visited = 0u32;
+    while at + object_head as u64 <= end && visited < 65_536 {
+        visited += 1;
         let Some(raw) = read_at(file, at, object_head)? else {
             break;
         };
