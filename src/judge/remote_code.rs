@@ -92,7 +92,7 @@ pub(super) fn judge(policy: &Policy, inspections: &[Inspection], out: &mut Vec<F
                         let beside = if files.contains(file.as_str()) {
                             format!("`{file}`")
                         } else {
-                            format!("`{file}`, not in the repository")
+                            format!("`{file}`, not among the checked files")
                         };
                         entries.push(format!("{class} → {target} ({beside})"));
                     }
@@ -128,7 +128,7 @@ pub(super) fn judge(policy: &Policy, inspections: &[Inspection], out: &mut Vec<F
         let mut finding = REMOTE_CODE
             .at(
                 path,
-                "Python file in a model folder: transformers imports it when the model is loaded with trust_remote_code",
+                "Python code in a model folder: what `trust_remote_code` imports and custom inference handlers (`handler.py`) run",
             )
             .help("remove the code and use an architecture built into transformers, or review it and set `models.remote-code: warning`");
         finding.severity = severity;

@@ -531,7 +531,7 @@ fn auto_map_without_the_module_still_reports() {
         remote[0]["message"]
             .as_str()
             .unwrap()
-            .contains("`m/modeling_gate.py`, not in the repository"),
+            .contains("`m/modeling_gate.py`, not among the checked files"),
         "{out}"
     );
 }
