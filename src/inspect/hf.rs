@@ -1,6 +1,7 @@
 //! Hugging Face model folders: the JSON configuration files `transformers` reads
 //! (`config.json`, `tokenizer_config.json`, `processor_config.json`, `preprocessor_config.json`,
-//! …) for `auto_map` and `custom_pipelines` (code loaded with `trust_remote_code`) and for chat
+//! …) for `auto_map` and `custom_pipelines` (code loaded with `trust_remote_code`), the
+//! sentence-transformers `modules.json` for module types outside the library, and for chat
 //! templates, and chat template files (`chat_template.jinja`, `chat_template.json`,
 //! `additional_chat_templates/*.jinja`). A `config.json` that is a serialized Keras object (a
 //! KerasHub preset) goes through the Keras configuration checks. These files are recognised by name: their content is
@@ -41,7 +42,8 @@ pub(super) enum Kind {
 }
 
 pub(super) fn kind_of(path: &str, name: &str) -> Option<Kind> {
-    if CONFIG_NAMES.contains(&name) || KERAS_PRESET_NAMES.contains(&name) {
+    if CONFIG_NAMES.contains(&name) || KERAS_PRESET_NAMES.contains(&name) || name == "modules.json"
+    {
         return Some(Kind::Config);
     }
     if name == "chat_template.json" {
@@ -170,6 +172,21 @@ fn read_config(value: &Value, name: &str) -> HfConfig {
             };
             for target in targets {
                 config.auto_map.push((class.clone(), target.to_owned()));
+            }
+        }
+    }
+    // sentence-transformers `modules.json`: a module `type` outside the library is a local
+    // `module.Class` it imports with trust_remote_code.
+    if name == "modules.json"
+        && let Value::Array(modules) = value
+    {
+        for module in modules {
+            if let Some(kind) = module.get("type").and_then(Value::as_str)
+                && !kind.starts_with("sentence_transformers.")
+            {
+                config
+                    .auto_map
+                    .push(("SentenceTransformer module".to_owned(), kind.to_owned()));
             }
         }
     }

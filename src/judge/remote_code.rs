@@ -21,9 +21,10 @@ pub(crate) static REMOTE_CODE: Rule = Rule {
     docs: "\
 ## What it checks
 `auto_map` entries in `config.json`, `tokenizer_config.json`, `processor_config.json`,
-`preprocessor_config.json` and the other processor configs — a local `module.Class` (with or
-without a `module.py` beside it) or `org/repo--module.Class` in another repository — and
-`custom_pipelines` in `config.json`; and `.py` files directly inside a model folder (a folder
+`preprocessor_config.json` and the other processor configs (a local `module.Class`, with or
+without a `module.py` beside it, or `org/repo--module.Class` in another repository);
+`custom_pipelines` in `config.json`; sentence-transformers `modules.json` entries whose `type`
+is not a `sentence_transformers.` class; and `.py` files directly inside a model folder (a folder
 whose `config.json` describes a transformers model). The severity comes from the policy's
 `models.remote-code` (`error`, `warning`, or `allow` to report nothing).
 
@@ -105,7 +106,7 @@ pub(super) fn judge(policy: &Policy, inspections: &[Inspection], out: &mut Vec<F
                 .at(
                     &inspection.display,
                     format!(
-                        "{} makes transformers import Python code with trust_remote_code: {}",
+                        "{} makes the loader import Python code with trust_remote_code: {}",
                         config.kind,
                         entries.join("; ")
                     ),

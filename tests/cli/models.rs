@@ -29,6 +29,7 @@ const BENIGN: &[(&str, Option<&str>)] = &[
     ("keras/real/functional.h5", Some("keras")),
     ("hf/real/llama", None),
     ("keras/keras-hub", None),
+    ("hf/sentence-transformers", None),
     ("hf/llama", None),
     ("hf/qwen", None),
     ("hf/project", None),
@@ -104,6 +105,8 @@ const EXPECTED: &[(&str, &str, Option<&str>, Option<u64>)] = &[
         None,
         None,
     ),
+    ("hf/st-custom/custom_st.py", "remote-code", None, None),
+    ("hf/st-custom/modules.json", "remote-code", None, None),
     (
         "keras/get-file.keras",
         "keras-unsafe-layer",
