@@ -18,13 +18,13 @@ malicious=(
   keras/lambda.keras keras/module.keras keras/get-file.keras
   keras/lambda.h5 keras/lambda-vlen.h5 keras/lambda-dense-storage.h5 keras/real/lambda.keras keras/real/lambda.h5
   tensorflow/pyfunc tensorflow/exfil tensorflow/lambda-metadata
-  hf/remote-local hf/remote-hub hf/custom-pipeline hf/ssti hf/real/remote hf/st-custom
+  hf/remote-local hf/remote-hub hf/custom-pipeline hf/ssti hf/real/remote hf/st-custom hf/diffusers-custom
 )
 benign=(
   gguf/chatml.gguf gguf/llama3.gguf gguf/gemma-big-endian.gguf gguf/mistral.gguf gguf/llama2-v1.gguf
   onnx/external onnx/subgraphs.onnx
   keras/functional.keras keras/tf-keras.h5 keras/keras3-legacy.h5 keras/real/functional.keras keras/real/functional.h5
-  tensorflow/tf1 tensorflow/tf2 hf/llama hf/qwen hf/project hf/real/llama hf/sentence-transformers
+  tensorflow/tf1 tensorflow/tf2 hf/llama hf/qwen hf/project hf/real/llama hf/sentence-transformers hf/diffusers-sd
 )
 
 has_modelscan=false

@@ -1,7 +1,8 @@
 //! Hugging Face model folders: the JSON configuration files `transformers` reads
 //! (`config.json`, `tokenizer_config.json`, `processor_config.json`, `preprocessor_config.json`,
 //! …) for `auto_map` and `custom_pipelines` (code loaded with `trust_remote_code`), the
-//! sentence-transformers `modules.json` for module types outside the library, and for chat
+//! sentence-transformers `modules.json` for module types outside the library, the diffusers
+//! `model_index.json` for custom pipeline and component code, and for chat
 //! templates, and chat template files (`chat_template.jinja`, `chat_template.json`,
 //! `additional_chat_templates/*.jinja`). A `config.json` that is a serialized Keras object (a
 //! KerasHub preset) goes through the Keras configuration checks. These files are recognised by name: their content is
@@ -42,7 +43,10 @@ pub(super) enum Kind {
 }
 
 pub(super) fn kind_of(path: &str, name: &str) -> Option<Kind> {
-    if CONFIG_NAMES.contains(&name) || KERAS_PRESET_NAMES.contains(&name) || name == "modules.json"
+    if CONFIG_NAMES.contains(&name)
+        || KERAS_PRESET_NAMES.contains(&name)
+        || name == "modules.json"
+        || name == "model_index.json"
     {
         return Some(Kind::Config);
     }
@@ -100,6 +104,7 @@ pub(super) fn inspect(file: &mut File, size: u64, name: &str, kind: Kind) -> io:
         if config.declares_model
             || !config.auto_map.is_empty()
             || !config.custom_pipelines.is_empty()
+            || !config.custom_components.is_empty()
         {
             facts.push(Fact::Model(ModelFact::HfConfig(config)));
         }
@@ -187,6 +192,31 @@ fn read_config(value: &Value, name: &str) -> HfConfig {
                 config
                     .auto_map
                     .push(("SentenceTransformer module".to_owned(), kind.to_owned()));
+            }
+        }
+    }
+    // diffusers `model_index.json`: `_class_name` as [module, class] is a custom pipeline file;
+    // components are [library, class], and a library that is neither diffusers nor
+    // transformers names `component/library.py` when that file exists.
+    if name == "model_index.json"
+        && let Value::Object(map) = value
+    {
+        for (key, entry) in map {
+            let pair = entry
+                .as_array()
+                .filter(|items| items.len() == 2)
+                .and_then(|items| Some((items[0].as_str()?, items[1].as_str()?)));
+            let Some((library, class)) = pair else {
+                continue;
+            };
+            if key == "_class_name" {
+                config
+                    .auto_map
+                    .push(("pipeline".to_owned(), format!("{library}.{class}")));
+            } else if !key.starts_with('_') && !matches!(library, "diffusers" | "transformers") {
+                config
+                    .custom_components
+                    .push((key.clone(), library.to_owned(), class.to_owned()));
             }
         }
     }

@@ -91,4 +91,7 @@ pub(crate) struct HfConfig {
     pub(crate) auto_map: Vec<(String, String)>,
     /// `custom_pipelines` entries: (task, implementation).
     pub(crate) custom_pipelines: Vec<(String, String)>,
+    /// diffusers `model_index.json` components from a library other than diffusers or
+    /// transformers: (component, library, class). Code only if `component/library.py` exists.
+    pub(crate) custom_components: Vec<(String, String, String)>,
 }

@@ -24,7 +24,9 @@ pub(crate) static REMOTE_CODE: Rule = Rule {
 `preprocessor_config.json` and the other processor configs (a local `module.Class`, with or
 without a `module.py` beside it, or `org/repo--module.Class` in another repository);
 `custom_pipelines` in `config.json`; sentence-transformers `modules.json` entries whose `type`
-is not a `sentence_transformers.` class; and `.py` files directly inside a model folder (a folder
+is not a `sentence_transformers.` class; diffusers `model_index.json` with a custom pipeline
+(`_class_name` as `[module, class]`) or a component whose `component/library.py` is in the
+repository; and `.py` files directly inside a model folder (a folder
 whose `config.json` describes a transformers model). The severity comes from the policy's
 `models.remote-code` (`error`, `warning`, or `allow` to report nothing).
 
@@ -74,7 +76,20 @@ pub(super) fn judge(policy: &Policy, inspections: &[Inspection], out: &mut Vec<F
             if config.declares_model {
                 model_folders.insert(folder.to_owned());
             }
-            if config.auto_map.is_empty() && config.custom_pipelines.is_empty() {
+            let components: Vec<String> = config
+                .custom_components
+                .iter()
+                .filter_map(|(component, library, class)| {
+                    let file = join(folder, &format!("{component}/{library}.py"));
+                    files
+                        .contains(file.as_str())
+                        .then(|| format!("component `{component}` → {library}.{class} (`{file}`)"))
+                })
+                .collect();
+            if config.auto_map.is_empty()
+                && config.custom_pipelines.is_empty()
+                && components.is_empty()
+            {
                 continue;
             }
             let mut entries = Vec::new();
@@ -102,6 +117,7 @@ pub(super) fn judge(policy: &Policy, inspections: &[Inspection], out: &mut Vec<F
             for (task, implementation) in &config.custom_pipelines {
                 entries.push(format!("pipeline `{task}` → {implementation}"));
             }
+            entries.extend(components);
             let mut finding = REMOTE_CODE
                 .at(
                     &inspection.display,

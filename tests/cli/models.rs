@@ -30,6 +30,7 @@ const BENIGN: &[(&str, Option<&str>)] = &[
     ("hf/real/llama", None),
     ("keras/keras-hub", None),
     ("hf/sentence-transformers", None),
+    ("hf/diffusers-sd", None),
     ("hf/llama", None),
     ("hf/qwen", None),
     ("hf/project", None),
@@ -66,6 +67,12 @@ const EXPECTED: &[(&str, &str, Option<&str>, Option<u64>)] = &[
     ),
     ("gguf/ssti.gguf", "gguf-template-unsafe", None, Some(698)),
     ("hf/custom-pipeline/config.json", "remote-code", None, None),
+    (
+        "hf/diffusers-custom/model_index.json",
+        "remote-code",
+        None,
+        None,
+    ),
     ("hf/real/remote/config.json", "remote-code", None, None),
     ("hf/real/remote/modeling_gate.py", "remote-code", None, None),
     (
@@ -518,6 +525,30 @@ fn remote_code_names_the_module_and_the_other_repository() {
     assert_eq!(
         hub["evidence"]["repositories"][0],
         "gate-org/gate-tokenizer"
+    );
+    let diffusers = finding(
+        &report,
+        &format!("{MODELS}/hf/diffusers-custom/model_index.json"),
+        "remote-code",
+    );
+    assert_eq!(
+        diffusers["evidence"]["entries"],
+        serde_json::json!([
+            "pipeline → pipeline_gate.GatePipeline (`tests/fixtures/models/hf/diffusers-custom/pipeline_gate.py`)",
+            "component `unet` → unet_gate.GateUNet (`tests/fixtures/models/hf/diffusers-custom/unet/unet_gate.py`)"
+        ])
+    );
+    let st = finding(
+        &report,
+        &format!("{MODELS}/hf/st-custom/modules.json"),
+        "remote-code",
+    );
+    assert!(
+        st["message"]
+            .as_str()
+            .unwrap()
+            .contains("custom_st.Transformer"),
+        "{st}"
     );
 }
 
