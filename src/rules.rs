@@ -2,7 +2,7 @@
 //! beside the code that emits it; `gate explain` prints it from here.
 
 use crate::finding::Rule;
-use crate::judge::{deps, files, formats, pickle, safetensors, waivers};
+use crate::judge::{deps, files, formats, models, pickle, remote_code, safetensors, waivers};
 
 /// Every rule, sorted by id.
 pub(crate) static ALL: &[&Rule] = &[
@@ -13,21 +13,28 @@ pub(crate) static ALL: &[&Rule] = &[
     &formats::FORMAT_MISMATCH,
     &formats::FORMAT_NOT_ALLOWED,
     &formats::FORMAT_UNSUPPORTED,
+    &models::GGUF_TEMPLATE_UNSAFE,
     &deps::GIT_REF_UNPINNED,
     &deps::INCLUDE_NOT_FOUND,
     &deps::INDEX_NOT_ALLOWED,
     &deps::INSECURE_INDEX,
+    &models::KERAS_UNSAFE_LAYER,
     &formats::LFS_POINTER_NOT_PULLED,
     &deps::MISSING_HASH,
     &deps::MIXED_INDEXES,
+    &models::MODEL_INVALID,
+    &models::ONNX_CUSTOM_OP,
+    &models::ONNX_EXTERNAL_DATA,
     &pickle::PICKLE_DANGEROUS_GLOBAL,
     &pickle::PICKLE_GLOBAL_NOT_ALLOWED,
     &pickle::PICKLE_MALFORMED,
+    &remote_code::REMOTE_CODE,
     &deps::REMOTE_INCLUDE,
     &deps::REQUIREMENTS_INVALID,
     &safetensors::SAFETENSORS_INVALID,
     &deps::SOURCE_NOT_ALLOWED,
     &files::SYMLINK_OUTSIDE_ROOT,
+    &models::TENSORFLOW_UNSAFE_OP,
     &deps::UNPINNED_VERSION,
     &deps::UNRESOLVED_VARIABLE,
     &waivers::WAIVER_EXPIRED,

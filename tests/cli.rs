@@ -21,6 +21,8 @@ mod github;
 mod init;
 #[path = "cli/json.rs"]
 mod json;
+#[path = "cli/models.rs"]
+mod models;
 #[path = "cli/pickle.rs"]
 mod pickle;
 #[path = "cli/policy.rs"]

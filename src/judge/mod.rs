@@ -4,8 +4,10 @@
 pub(crate) mod deps;
 pub(crate) mod files;
 pub(crate) mod formats;
+pub(crate) mod models;
 pub(crate) mod pickle;
 pub(crate) mod presets;
+pub(crate) mod remote_code;
 pub(crate) mod safetensors;
 pub(crate) mod waivers;
 
@@ -36,8 +38,10 @@ pub(crate) fn judge(
         formats::judge(policy, inspection, &mut raw);
         safetensors::judge(inspection, &mut raw);
         pickle::judge(policy, inspection, &mut raw);
+        models::judge(inspection, &mut raw);
         files::judge_inspection(inspection, &mut raw);
     }
+    remote_code::judge(policy, inspections, &mut raw);
     for obstacle in obstacles {
         files::judge_obstacle(obstacle, &mut raw);
     }
@@ -46,8 +50,10 @@ pub(crate) fn judge(
         .findings
         .into_iter()
         .filter_map(|mut finding| {
-            let rule = crate::rules::find(finding.rule)?;
-            finding.severity = policy.severity_of(finding.rule, rule.default_severity)?;
+            crate::rules::find(finding.rule)?;
+            // A rule may set a finding's severity itself (remote-code follows its policy key);
+            // `severity:` overrides still win.
+            finding.severity = policy.severity_of(finding.rule, finding.severity)?;
             Some(finding)
         })
         .collect();
