@@ -132,6 +132,7 @@ fn evaluate(
     let limits = inspect::ContainerLimits {
         max_members: policy.models.max_archive_members,
         max_uncompressed: policy.models.max_uncompressed_size,
+        max_seconds: policy.models.max_seconds_per_file,
     };
     let outcomes: Vec<Outcome> = pool.install(|| {
         discovery
