@@ -3,6 +3,8 @@
 use crate::cli::{CheckArgs, Command, FailOn, OutputArgs, OutputFormat, PolicyCommand, ScanArgs};
 use crate::discover::{self, Discovery};
 use crate::finding::Severity;
+use crate::hash::{self, ProgressPolicy, Want};
+use crate::inspect::datasets;
 use crate::inspect::{self, Inspection, Outcome};
 use crate::judge;
 use crate::policy::{Diagnostic, Policy, PolicyError, PolicySource};
@@ -39,6 +41,8 @@ pub(crate) enum AppError {
         #[source]
         source: rayon::ThreadPoolBuildError,
     },
+    #[error(transparent)]
+    Hash(#[from] crate::pin::HashError),
     #[error("unknown rule `{id}`{}", .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
     UnknownRule {
         id: String,
@@ -61,6 +65,7 @@ pub(crate) fn run(command: Command) -> Result<ExitCode, AppError> {
         Command::Check(args) => check(&args),
         Command::Scan(args) => scan(&args),
         Command::Explain { rule } => explain(rule.as_deref()),
+        Command::Hash(args) => hash_paths(&args.paths),
         Command::Policy(PolicyCommand::Check { file }) => policy_check(file.as_deref()),
     }
 }
@@ -87,7 +92,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, AppError> {
         source = discovery.source,
         "discovered"
     );
-    let report = evaluate(&policy, discovery, &args.output, ".".to_owned())?;
+    let report = evaluate(&policy, discovery, Some(root), &args.output, ".".to_owned())?;
     emit(&report, &args.output)
 }
 
@@ -95,14 +100,17 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, AppError> {
     let source = PolicySource::built_in();
     let policy = source.load()?;
     let discovery = discover::explicit(&args.paths);
-    let report = evaluate(&policy, discovery, &args.output, ".".to_owned())?;
+    let report = evaluate(&policy, discovery, None, &args.output, ".".to_owned())?;
     emit(&report, &args.output)
 }
 
-/// Inspects every discovered file in parallel and judges the result.
+/// Hashes what datasets and waivers need (each file once), inspects every discovered file in
+/// parallel and judges the result. `dataset_root` is ROOT for `gate check`; `gate scan` has none
+/// and checks no datasets.
 fn evaluate(
     policy: &Policy,
     discovery: Discovery,
+    dataset_root: Option<&Path>,
     output: &OutputArgs,
     root: String,
 ) -> Result<Report, AppError> {
@@ -120,11 +128,53 @@ fn evaluate(
             .iter()
             .any(|w| w.sha256.is_some() && w.matches_path(display))
     };
+    let canonical_root =
+        dataset_root.map(|root| std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()));
+    let open_path = |candidate: &discover::Candidate| match (dataset_root, &canonical_root) {
+        (Some(root), Some(canonical)) => datasets::open_path(root, canonical, candidate),
+        _ => candidate.path.clone(),
+    };
+    let mut requests = hash::Requests::default();
+    let plan = dataset_root.map(|root| {
+        let request = datasets::Request {
+            pins: policy
+                .datasets
+                .files
+                .iter()
+                .map(|p| p.path.as_str())
+                .collect(),
+            manifests: policy
+                .datasets
+                .manifests
+                .iter()
+                .map(|m| m.value.as_str())
+                .collect(),
+        };
+        datasets::plan(root, &request, &discovery.files, &mut requests)
+    });
+    for candidate in &discovery.files {
+        if needs_hash(&candidate.display) {
+            requests.add(&open_path(candidate), Want::SHA256);
+        }
+    }
+    let progress = ProgressPolicy::detect(output.format == OutputFormat::Json);
+    let hashes = if requests.is_empty() {
+        hash::Hashes::default()
+    } else {
+        pool.install(|| hash::hash_all(requests, progress))
+    };
+    let dataset_facts = plan.map(|plan| plan.observe(&hashes)).unwrap_or_default();
     let outcomes: Vec<Outcome> = pool.install(|| {
         discovery
             .files
             .par_iter()
-            .map(|candidate| inspect::inspect(candidate, needs_hash(&candidate.display)))
+            .map(|candidate| {
+                let mut outcome = inspect::inspect(candidate);
+                if let Outcome::Inspected(inspection) = &mut outcome {
+                    inspection.sha256 = hashes.sha256(&open_path(candidate));
+                }
+                outcome
+            })
             .collect()
     });
     let mut special = discovery.special;
@@ -147,7 +197,13 @@ fn evaluate(
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
-    let verdict = judge::judge(policy, &inspections, &discovery.obstacles, today);
+    let verdict = judge::judge(
+        policy,
+        &inspections,
+        &discovery.obstacles,
+        &dataset_facts,
+        today,
+    );
     let mut artifacts: Vec<Artifact> = inspections
         .iter()
         .filter_map(Artifact::from_inspection)
@@ -205,7 +261,7 @@ fn write_output(text: &str, file: Option<&Path>) -> Result<(), AppError> {
 }
 
 /// Sections the user filled in that this build cannot enforce make `gate check` stop: passing a
-/// repository whose pinned datasets or dependency sources were never checked would be a lie.
+/// repository whose dependency sources were never checked would be a lie.
 fn refuse_unenforced(policy: &Policy, source: &PolicySource) -> Result<(), PolicyError> {
     let unenforced = policy.unenforced();
     if unenforced.is_empty() {
@@ -224,6 +280,12 @@ fn refuse_unenforced(policy: &Policy, source: &PolicySource) -> Result<(), Polic
             })
             .collect(),
     })
+}
+
+fn hash_paths(paths: &[std::path::PathBuf]) -> Result<ExitCode, AppError> {
+    let text = crate::pin::entries(paths, ProgressPolicy::detect(false))?;
+    write_output(&text, None)?;
+    Ok(ExitCode::from(PASSED))
 }
 
 fn explain(rule: Option<&str>) -> Result<ExitCode, AppError> {

@@ -2,15 +2,19 @@
 //! beside the code that emits it; `gate explain` prints it from here.
 
 use crate::finding::Rule;
-use crate::judge::{files, formats, safetensors, waivers};
+use crate::judge::{datasets, files, formats, safetensors, waivers};
 
 /// Every rule, sorted by id.
 pub(crate) static ALL: &[&Rule] = &[
+    &datasets::DATASET_HASH_MISMATCH,
+    &datasets::DATASET_MISSING,
+    &datasets::DATASET_UNLISTED_FILE,
     &files::FILE_UNREADABLE,
     &formats::FORMAT_MISMATCH,
     &formats::FORMAT_NOT_ALLOWED,
     &formats::FORMAT_UNSUPPORTED,
     &formats::LFS_POINTER_NOT_PULLED,
+    &datasets::MANIFEST_INVALID,
     &safetensors::SAFETENSORS_INVALID,
     &files::SYMLINK_OUTSIDE_ROOT,
     &waivers::WAIVER_EXPIRED,

@@ -1,6 +1,7 @@
 //! The judge: turns inspection facts and discovery obstacles into findings under the policy,
 //! applies per-rule severities and waivers. It does no I/O: everything arrives as values.
 
+pub(crate) mod datasets;
 pub(crate) mod files;
 pub(crate) mod formats;
 pub(crate) mod safetensors;
@@ -9,6 +10,7 @@ pub(crate) mod waivers;
 use crate::discover::Obstacle;
 use crate::finding::Finding;
 use crate::inspect::Inspection;
+use crate::inspect::datasets::DatasetFacts;
 use crate::policy::Policy;
 use jiff::civil::Date;
 
@@ -24,6 +26,7 @@ pub(crate) fn judge(
     policy: &Policy,
     inspections: &[Inspection],
     obstacles: &[Obstacle],
+    dataset_facts: &DatasetFacts,
     today: Date,
 ) -> Verdict {
     let mut raw = Vec::new();
@@ -35,13 +38,16 @@ pub(crate) fn judge(
     for obstacle in obstacles {
         files::judge_obstacle(obstacle, &mut raw);
     }
+    datasets::judge(policy, dataset_facts, &mut raw);
     let mut verdict = waivers::apply(policy, raw, inspections, today);
     verdict.findings = verdict
         .findings
         .into_iter()
         .filter_map(|mut finding| {
-            let rule = crate::rules::find(finding.rule)?;
-            finding.severity = policy.severity_of(finding.rule, rule.default_severity)?;
+            crate::rules::find(finding.rule)?;
+            // A finding starts at its rule's default severity unless the policy chose one for
+            // it (`datasets.unlisted`); a `severity:` override beats both.
+            finding.severity = policy.severity_of(finding.rule, finding.severity)?;
             Some(finding)
         })
         .collect();

@@ -69,10 +69,6 @@ pub(crate) struct Datasets {
 }
 
 #[derive(Debug)]
-#[expect(
-    dead_code,
-    reason = "validated now; read by the dataset integrity checks (issue 5)"
-)]
 pub(crate) struct DatasetPin {
     pub(crate) path: String,
     pub(crate) sha256: [u8; 32],
@@ -170,18 +166,6 @@ impl Policy {
     /// run with them (exit 2) rather than pass a repository it did not check.
     pub(crate) fn unenforced(&self) -> Vec<Unenforced> {
         let mut out = Vec::new();
-        for pin in &self.datasets.files {
-            out.push(Unenforced {
-                what: "datasets.files",
-                span: pin.span,
-            });
-        }
-        for manifest in &self.datasets.manifests {
-            out.push(Unenforced {
-                what: "datasets.manifests",
-                span: manifest.span,
-            });
-        }
         if let Some(span) = self.dependencies.span {
             out.push(Unenforced {
                 what: "dependencies",
