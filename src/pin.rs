@@ -55,7 +55,8 @@ pub(crate) fn entries(paths: &[PathBuf], progress: ProgressPolicy) -> Result<Str
                 if strays.is_empty() {
                     let _ = writeln!(
                         text,
-                        "    - path: {key}  # folder digest over {files} files\n      sha256: {}",
+                        "    - path: {key}  # folder digest over {files} file{}\n      sha256: {}",
+                        if files == 1 { "" } else { "s" },
                         hex(&sha256)
                     );
                 }

@@ -7,6 +7,8 @@ mod common;
 
 #[path = "cli/check.rs"]
 mod check;
+#[path = "cli/datasets.rs"]
+mod datasets;
 #[path = "cli/discovery.rs"]
 mod discovery;
 #[path = "cli/explain.rs"]

@@ -271,17 +271,20 @@ fn compare(
             if content_matches || pointer_matches {
                 return;
             }
-            let message = match lfs_oid {
-                Some(_) => "a Git LFS pointer whose oid differs from the pinned sha256",
-                None => "the content differs from the recorded hash",
+            let finding = match lfs_oid {
+                // The content was not pulled: what the pointer names is the content's hash.
+                Some(oid) if matches!(expected, Expected::Sha256(_)) => mismatch(
+                    "a Git LFS pointer whose `oid sha256:` differs from the recorded hash"
+                        .to_owned(),
+                )
+                .evidence("actual", oid.to_ascii_lowercase())
+                .evidence("lfs-pointer-sha256", actual.unwrap_or_default()),
+                _ => mismatch("the content differs from the recorded hash".to_owned())
+                    .evidence("actual", actual.unwrap_or_default()),
             };
-            let mut finding = mismatch(message.to_owned())
-                .evidence("actual", actual.unwrap_or_default())
-                .help("review the change; if intended, update the hash (gate hash PATH prints it), else restore the file");
-            if let Some(oid) = lfs_oid {
-                finding = finding.evidence("lfs-oid", oid.as_str());
-            }
-            out.push(finding);
+            out.push(finding.help(
+                "review the change; if intended, update the hash (gate hash PATH prints it), else restore the file",
+            ));
         }
         Observed::Directory {
             sha256,
@@ -292,7 +295,8 @@ fn compare(
             if !matches!(expected, Expected::Sha256(_)) || actual != expected_hex {
                 out.push(
                     mismatch(format!(
-                        "the folder's digest over its {files} files differs from the recorded hash (a file was added, removed, renamed or changed)"
+                        "the folder's digest over its {files} file{} differs from the recorded hash (a file was added, removed, renamed or changed)",
+                        if *files == 1 { "" } else { "s" }
                     ))
                     .evidence("actual", actual)
                     .evidence("files", *files)

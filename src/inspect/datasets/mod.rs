@@ -273,9 +273,20 @@ fn plan_manifest(
         .map(|c| &c.display)
         .filter(|d| d.starts_with(&prefix))
         .filter(|d| !listed.contains(*d) && !request.manifests.contains(&d.as_str()))
+        .filter(|d| !pinned(request, d))
         .cloned()
         .collect();
     planned
+}
+
+/// Whether a `datasets.files` entry covers `display` (the file itself or a folder above it).
+fn pinned(request: &Request<'_>, display: &str) -> bool {
+    request.pins.iter().any(|pin| {
+        display == *pin
+            || display
+                .strip_prefix(pin)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 fn plan_dvc(
