@@ -68,7 +68,8 @@ pub(crate) static DATASET_UNLISTED_FILE: Rule = Rule {
 ## What it checks
 Files in the folder of a `datasets.manifests` manifest (and below it) that the manifest does not
 list. \"Files\" are those gate discovers: tracked and untracked-but-not-ignored, minus
-`paths.exclude`. The manifest itself and the policy's other manifests are not counted. The
+`paths.exclude`. The manifest itself, the policy's other manifests and files covered by a
+`datasets.files` pin (the file or a folder above it) are not counted. The
 severity is `datasets.unlisted` (`error`, `warning` or `allow`; default `warning`); a
 `severity:` entry for this rule overrides it.
 
