@@ -221,6 +221,11 @@ pub(crate) fn directory_digest(files: &mut [(Vec<u8>, [u8; 32])]) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+/// The MD5 of a small buffer (DVC's folder listings name themselves by it).
+pub(crate) fn md5(bytes: &[u8]) -> [u8; 16] {
+    Md5::digest(bytes).into()
+}
+
 /// Whether `text` is 64 hex digits (a SHA-256 written out).
 pub(crate) fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())

@@ -40,7 +40,10 @@ The SHA-256 of each file pinned in `datasets.files` or listed in a manifest, and
 digest of each pinned folder, must equal the recorded one (evidence: `expected`, `actual`). A Git
 LFS pointer that was not pulled is verified by its `oid sha256:` instead of its bytes. DVC
 entries are checked with the MD5 DVC records, a weaker hash (stated in the evidence): pin what
-matters in `datasets.files` for a collision-resistant check.
+matters in `datasets.files` for a collision-resistant check. A DVC folder output is checked file
+by file against DVC's listing in the local cache (`.dvc/cache`), whose own MD5 must be the
+recorded `.dir` hash; files the listing does not name, and a listing missing from the cache, are
+reported.
 
 A folder's digest is SHA-256 over the lines `<sha256 of file>  <path relative to the folder>`
 for every regular file below it on disk (ignored and excluded files too), sorted by path

@@ -362,6 +362,70 @@ fn dvc_lock_entries_are_verified() {
     assert_eq!(list, [pair("manifest-invalid", "dvc.lock")]);
 }
 
+fn md5sum(bytes: &[u8]) -> String {
+    let repo = Repo::new();
+    let path = repo.write("x", bytes);
+    let out = std::process::Command::new("md5sum")
+        .arg(&path)
+        .output()
+        .expect("md5sum runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn dvc_folder_outputs_are_verified_through_the_cache_listing() {
+    let repo = Repo::new();
+    repo.write("images/a.png", "a");
+    repo.write("images/b/c.png", "c");
+    let listing = format!(
+        "[{{\"md5\": \"{}\", \"relpath\": \"a.png\"}}, {{\"md5\": \"{}\", \"relpath\": \"b/c.png\"}}]",
+        md5sum(b"a"),
+        md5sum(b"c")
+    );
+    let name = md5sum(listing.as_bytes());
+    let cache = format!(".dvc/cache/files/md5/{}/{}.dir", &name[..2], &name[2..]);
+    repo.write(&cache, &listing);
+    repo.write(
+        "images.dvc",
+        format!("outs:\n- md5: {name}.dir\n  size: 2\n  nfiles: 2\n  hash: md5\n  path: images\n"),
+    );
+    repo.check().run().code(0);
+
+    repo.write("images/b/c.png", "C");
+    let (list, _) = failures(&repo);
+    assert_eq!(list, [pair("dataset-hash-mismatch", "images/b/c.png")]);
+    repo.write("images/b/c.png", "c");
+
+    repo.write("images/new.png", "n");
+    let (list, _) = failures(&repo);
+    assert_eq!(list, [pair("dataset-hash-mismatch", "images/new.png")]);
+    std::fs::remove_file(repo.path().join("images/new.png")).unwrap();
+
+    std::fs::remove_file(repo.path().join("images/a.png")).unwrap();
+    let (list, _) = failures(&repo);
+    assert_eq!(list, [pair("dataset-missing", "images/a.png")]);
+    repo.write("images/a.png", "a");
+
+    // A listing that does not hash to its name proves nothing.
+    repo.write(&cache, listing.replace("a.png", "z.png"));
+    let (list, _) = failures(&repo);
+    assert_eq!(list, [pair("dataset-hash-mismatch", "images")]);
+    std::fs::remove_file(repo.path().join(&cache)).unwrap();
+    let (list, report) = failures(&repo);
+    assert_eq!(list, [pair("dataset-hash-mismatch", "images")]);
+    assert!(
+        findings(&report)[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("dvc pull"),
+        "{report}"
+    );
+}
+
 #[test]
 fn symlink_inside_a_pinned_folder_is_reported_not_followed() {
     let repo = pristine();

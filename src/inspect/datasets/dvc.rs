@@ -13,6 +13,8 @@ use crate::policy::yaml::{self, Node, Value};
 pub(crate) struct DvcEntry {
     pub(crate) path: String,
     pub(crate) md5: [u8; 16],
+    /// A folder output: `md5` names DVC's listing of the folder (`<md5>.dir`).
+    pub(crate) directory: bool,
     pub(crate) line: u32,
     pub(crate) column: u32,
 }
@@ -125,9 +127,9 @@ fn entries(text: &str, list: &Node, parsed: &mut Parsed) {
             ));
             continue;
         };
-        let md5 = md5_node
-            .scalar_text(text)
-            .and_then(|t| parse_md5(t.strip_suffix(".dir").unwrap_or(&t)));
+        let md5_text = md5_node.scalar_text(text).unwrap_or_default();
+        let directory = md5_text.ends_with(".dir");
+        let md5 = parse_md5(md5_text.strip_suffix(".dir").unwrap_or(&md5_text));
         let Some(md5) = md5 else {
             parsed
                 .problems
@@ -137,6 +139,7 @@ fn entries(text: &str, list: &Node, parsed: &mut Parsed) {
         parsed.entries.push(DvcEntry {
             path,
             md5,
+            directory,
             line: path_node.span.line,
             column: path_node.span.column,
         });
@@ -154,7 +157,7 @@ fn is_str(value: &Value, text: &str) -> bool {
     matches!(value, Value::Str(s) if s == text)
 }
 
-fn parse_md5(text: &str) -> Option<[u8; 16]> {
+pub(crate) fn parse_md5(text: &str) -> Option<[u8; 16]> {
     let text = text.trim();
     if text.len() != 32 {
         return None;

@@ -184,9 +184,17 @@ pub(crate) fn plan(
     }
     let mut dvc_listings = Vec::new();
     for candidate in discovered.iter().filter(|c| dvc::is_dvc_file(&c.display)) {
+        let folder = candidate
+            .path
+            .strip_prefix(root)
+            .ok()
+            .and_then(Path::parent)
+            .map(|p| p.as_os_str().as_bytes().to_vec())
+            .unwrap_or_default();
         let planned = plan_dvc(
             candidate,
             &open_path(root, &canonical_root, candidate),
+            &folder,
             &locate,
         );
         for entry in &planned.entries {
@@ -292,6 +300,7 @@ fn pinned(request: &Request<'_>, display: &str) -> bool {
 fn plan_dvc(
     candidate: &Candidate,
     open: &Path,
+    folder: &[u8],
     locate: &dyn Fn(&Path, &str) -> Target,
 ) -> PlannedListing {
     let mut planned = PlannedListing {
@@ -308,17 +317,10 @@ fn plan_dvc(
             return planned;
         }
     };
-    let folder: Vec<u8> = match candidate.path.parent() {
-        Some(parent) => match candidate.display.rsplit_once('/') {
-            Some((folder, _)) if !parent.as_os_str().is_empty() => folder.as_bytes().to_vec(),
-            _ => Vec::new(),
-        },
-        None => Vec::new(),
-    };
     let parsed = dvc::parse(&bytes);
     planned.problems = parsed.problems;
     for entry in parsed.entries {
-        let Some(rel) = join_inside(&folder, entry.path.as_bytes()) else {
+        let Some(rel) = join_inside(folder, entry.path.as_bytes()) else {
             planned.problems.push(LineProblem {
                 line: entry.line,
                 column: Some(entry.column),
@@ -327,19 +329,113 @@ fn plan_dvc(
             continue;
         };
         let display = display_path(Path::new(OsStr::from_bytes(&rel)));
-        let target = match locate(Path::new(OsStr::from_bytes(&rel)), &display) {
-            // DVC folder outputs are hashed through their cache listing, which this build does
-            // not read: say so rather than pass them unverified.
-            Target::Directory(_) => Target::Unverifiable(
-                "a DVC folder output (`.dir` hash); gate verifies DVC file outputs only — pin the folder in `datasets.files`".to_owned(),
-            ),
-            other => other,
-        };
-        planned
-            .entries
-            .push((display, entry.line, Expected::Md5(entry.md5), target));
+        match locate(Path::new(OsStr::from_bytes(&rel)), &display) {
+            Target::Directory(tree) if entry.directory => {
+                let listing = dvc_folder(&rel, &display, entry.md5, tree, locate);
+                for (display, expected, target) in listing {
+                    planned
+                        .entries
+                        .push((display, entry.line, Expected::Md5(expected), target));
+                }
+            }
+            Target::Directory(_) => planned.entries.push((
+                display,
+                entry.line,
+                Expected::Md5(entry.md5),
+                Target::Unverifiable(
+                    "a folder, but DVC recorded a file (no `.dir` hash)".to_owned(),
+                ),
+            )),
+            target => {
+                planned
+                    .entries
+                    .push((display, entry.line, Expected::Md5(entry.md5), target));
+            }
+        }
     }
     planned
+}
+
+/// The files of a DVC folder output, each with the MD5 DVC's listing gives it. The listing is
+/// the `<md5>.dir` object in the local cache (`.dvc/cache/files/md5/` for DVC 3, `.dvc/cache/`
+/// for DVC 2): a JSON list of `{"md5", "relpath"}` whose own MD5 is the recorded hash. Files on
+/// disk the listing does not name are reported; without the listing nothing can be verified.
+fn dvc_folder(
+    rel: &[u8],
+    display: &str,
+    md5: [u8; 16],
+    tree: Tree,
+    locate: &dyn Fn(&Path, &str) -> Target,
+) -> Vec<(String, [u8; 16], Target)> {
+    let name = hash::hex(&md5);
+    let (head, tail) = name.split_at(2);
+    let candidates = [
+        format!(".dvc/cache/files/md5/{head}/{tail}.dir"),
+        format!(".dvc/cache/{head}/{tail}.dir"),
+    ];
+    let unverifiable =
+        |reason: String| vec![(display.to_owned(), md5, Target::Unverifiable(reason))];
+    let Some((cache_path, bytes)) = candidates.iter().find_map(|path| {
+        read_listing(locate(Path::new(path), path))
+            .ok()
+            .map(|bytes| (path, bytes))
+    }) else {
+        return unverifiable(format!(
+            "a DVC folder output whose listing `{}` is not in the local cache (run `dvc pull`)",
+            candidates[0]
+        ));
+    };
+    if hash::md5(&bytes) != md5 {
+        return unverifiable(format!(
+            "DVC's cache listing `{cache_path}` does not match its name"
+        ));
+    }
+    #[derive(serde::Deserialize)]
+    struct Item {
+        md5: String,
+        relpath: String,
+    }
+    let Ok(items) = serde_json::from_slice::<Vec<Item>>(&bytes) else {
+        return unverifiable(format!(
+            "DVC's cache listing `{cache_path}` is not a JSON list of {{md5, relpath}}"
+        ));
+    };
+    let mut out = Vec::new();
+    let mut listed = std::collections::BTreeSet::new();
+    for item in items {
+        let (Some(file_rel), Some(expected)) = (
+            join_inside(rel, item.relpath.as_bytes()),
+            dvc::parse_md5(&item.md5),
+        ) else {
+            return unverifiable(format!(
+                "DVC's cache listing `{cache_path}` names `{}` badly",
+                item.relpath
+            ));
+        };
+        let shown = display_path(Path::new(OsStr::from_bytes(&file_rel)));
+        listed.insert(file_rel.clone());
+        let target = locate(Path::new(OsStr::from_bytes(&file_rel)), &shown);
+        out.push((shown, expected, target));
+    }
+    for (name, _) in tree.files {
+        let mut file_rel = rel.to_vec();
+        file_rel.push(b'/');
+        file_rel.extend_from_slice(&name);
+        if !listed.contains(&file_rel) {
+            let shown = display_path(Path::new(OsStr::from_bytes(&file_rel)));
+            out.push((
+                shown,
+                md5,
+                Target::Unverifiable(format!(
+                    "in the DVC folder output {display} but not in DVC's listing of it (added after `dvc add`?)"
+                )),
+            ));
+        }
+    }
+    for stray in tree.strays {
+        out.push((stray.display, md5, Target::Unverifiable(stray.reason)));
+    }
+    out
 }
 
 /// Reads a manifest or DVC file, bounded.
