@@ -169,18 +169,22 @@ pub(crate) fn open_regular(path: &Path) -> io::Result<File> {
 /// Hashes one file; `progress` hears of every block read.
 pub(crate) fn hash_path(path: &Path, want: Want, progress: &dyn Fn(u64)) -> io::Result<Digests> {
     let mut file = open_regular(path)?;
-    hash_reader(&mut file, want, progress)
+    // Small files get a small buffer: zeroing a full one would cost more than reading them.
+    let size = file.metadata()?.len();
+    let buffer = usize::try_from(size.saturating_add(1)).map_or(BUFFER, |s| s.clamp(4096, BUFFER));
+    hash_with_buffer(&mut file, want, progress, buffer)
 }
 
-/// Streams a reader through the wanted digests, one buffer at a time.
-pub(crate) fn hash_reader(
+/// Streams a reader through the wanted digests, one buffer of `buffer_len` bytes at a time.
+fn hash_with_buffer(
     reader: &mut dyn Read,
     want: Want,
     progress: &dyn Fn(u64),
+    buffer_len: usize,
 ) -> io::Result<Digests> {
     let mut sha256 = want.sha256.then(Sha256::new);
     let mut md5 = want.md5.then(Md5::new);
-    let mut buffer = vec![0u8; BUFFER];
+    let mut buffer = vec![0u8; buffer_len];
     let mut size = 0u64;
     loop {
         let read = match reader.read(&mut buffer) {
@@ -248,7 +252,8 @@ mod tests {
 
     #[test]
     fn known_digests() {
-        let digests = hash_reader(&mut &b"abc"[..], Want::SHA256.union(Want::MD5), &|_| {}).ok();
+        let digests =
+            hash_with_buffer(&mut &b"abc"[..], Want::SHA256.union(Want::MD5), &|_| {}, 2).ok();
         assert_eq!(digests.map(|d| d.size), Some(3));
         let digests = digests.unwrap_or(Digests {
             size: 0,
