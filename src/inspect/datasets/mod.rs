@@ -93,7 +93,7 @@ pub(crate) enum Expected {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Listing {
     pub(crate) display: String,
-    /// `None` when the listing itself could not be read (see `observed`).
+    /// The listing file itself: `File` when it was read, else why not (missing, unreadable).
     pub(crate) observed: Observed,
     pub(crate) problems: Vec<LineProblem>,
     pub(crate) entries: Vec<Entry>,
