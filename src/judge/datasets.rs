@@ -22,7 +22,8 @@ the DVC file's folder.
 ## Why
 A required file that disappears is a change nobody reviewed: training would silently run on less
 data, or a loader would fall back to a download. DVC data that was never pulled cannot be
-verified either, so run `dvc pull` before `gate check`.
+verified either, so run `dvc pull` before `gate check`. Data a DVC file records but the checkout
+lacks is a warning (CI checkouts rarely pull DVC data); a `severity:` override can make it an error.
 
 ## How to fix
 Restore the file (`git lfs pull`, `dvc pull`), or remove its entry from the policy or manifest
@@ -246,6 +247,21 @@ fn compare(
         }
     };
     match observed {
+        // DVC data is usually not in a CI checkout (`dvc pull` fetches it); what is absent
+        // cannot be poisoned here, so it is a warning. A pin or manifest entry promises the
+        // file is in the repository: its absence is an error.
+        Observed::Missing if origin.key == "dvc-file" => {
+            let mut finding = DATASET_MISSING
+                .at(
+                    display,
+                    "recorded by the DVC file but not in the checkout, so not verified",
+                )
+                .evidence(origin.key, origin.place.as_str())
+                .evidence("expected", expected_hex.as_str())
+                .help("run `dvc pull` before gate check to verify it (`severity: {dataset-missing: error}` makes this fail)");
+            finding.severity = Severity::Warning;
+            out.push(finding);
+        }
         Observed::Missing => out.push(
             DATASET_MISSING
                 .at(display, format!("required by {} but missing", origin.what))
