@@ -212,6 +212,7 @@ fn listing_findings(listing: &Listing, key: &'static str, out: &mut Vec<Finding>
             place: format!("{}:{}", listing.display, entry.line),
             what,
         };
+        let before = out.len();
         compare(
             &entry.display,
             entry.expected,
@@ -219,6 +220,21 @@ fn listing_findings(listing: &Listing, key: &'static str, out: &mut Vec<Finding>
             &origin,
             out,
         );
+        if entry.stage_input {
+            // A stage input that changed (often code) means the stage is out of date: what it
+            // produced is pinned as an output and checked on its own.
+            for finding in out.iter_mut().skip(before) {
+                if finding.rule == DATASET_HASH_MISMATCH.id {
+                    finding.severity = Severity::Warning;
+                    finding.message = format!(
+                        "{}; it is an input of a dvc.lock stage, so the stage is out of date",
+                        finding.message
+                    );
+                    "run `dvc repro` and commit dvc.lock, or restore the input if the change was not intended"
+                        .clone_into(&mut finding.help);
+                }
+            }
+        }
     }
 }
 

@@ -612,3 +612,30 @@ fn explain_documents_the_dataset_rules() {
     let out = Gate::new().args(["explain", "dataset-hash-mismatch"]).run();
     assert!(out.stdout.contains("LC_ALL=C sort -z"), "{out}");
 }
+
+#[test]
+fn a_changed_dvc_lock_input_is_a_stale_stage_warning() {
+    let repo = Repo::new();
+    repo.write("train.py", "print('v2')\n");
+    repo.write("models/out.bin", "x");
+    repo.write(
+        "dvc.lock",
+        // md5("x") = 9dd4e461268c8034f5c8564e155c67a6; the train.py hash is of another version.
+        "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    deps:\n    - path: train.py\n      md5: 00000000000000000000000000000000\n    outs:\n    - path: models/out.bin\n      md5: 9dd4e461268c8034f5c8564e155c67a6\n",
+    );
+    let (list, report) = warnings(&repo);
+    assert_eq!(list, [pair("dataset-hash-mismatch", "train.py")]);
+    let message = findings(&report)[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("stage is out of date"), "{message}");
+
+    // An output that changed is tampered data, whatever the stage says.
+    repo.write("models/out.bin", "y");
+    let (list, _) = failures(&repo);
+    assert_eq!(
+        list,
+        [
+            pair("dataset-hash-mismatch", "models/out.bin"),
+            pair("dataset-hash-mismatch", "train.py"),
+        ]
+    );
+}

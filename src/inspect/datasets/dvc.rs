@@ -17,6 +17,8 @@ pub(crate) struct DvcEntry {
     pub(crate) directory: bool,
     pub(crate) line: u32,
     pub(crate) column: u32,
+    /// A `dvc.lock` stage's `deps` entry: an input the stage read (often code), not an output.
+    pub(crate) stage_input: bool,
 }
 
 #[derive(Debug, Default)]
@@ -65,7 +67,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
     };
     let stages = get(fields, "stages");
     if let Some(outs) = get(fields, "outs") {
-        entries(text, outs, &mut parsed);
+        entries(text, outs, false, &mut parsed);
     } else if let Some(stages) = stages {
         each_stage(text, stages, &mut parsed);
     } else if !fields.iter().any(|(k, _)| is_str(&k.value, "schema")) {
@@ -86,15 +88,15 @@ fn each_stage(text: &str, stages: &Node, parsed: &mut Parsed) {
         let Value::Map(stage_fields) = &stage.value else {
             continue;
         };
-        for key in ["deps", "outs"] {
+        for (key, stage_input) in [("deps", true), ("outs", false)] {
             if let Some(list) = get(stage_fields, key) {
-                entries(text, list, parsed);
+                entries(text, list, stage_input, parsed);
             }
         }
     }
 }
 
-fn entries(text: &str, list: &Node, parsed: &mut Parsed) {
+fn entries(text: &str, list: &Node, stage_input: bool, parsed: &mut Parsed) {
     let Value::Seq(items) = &list.value else {
         parsed.problems.push(at(list, "expected a list of entries"));
         return;
@@ -142,6 +144,7 @@ fn entries(text: &str, list: &Node, parsed: &mut Parsed) {
             directory,
             line: path_node.span.line,
             column: path_node.span.column,
+            stage_input,
         });
     }
 }

@@ -79,6 +79,8 @@ pub(crate) struct Entry {
     pub(crate) display: String,
     pub(crate) line: u32,
     pub(crate) expected: Expected,
+    /// A `dvc.lock` stage input: a mismatch means the stage is out of date, not tampered data.
+    pub(crate) stage_input: bool,
     pub(crate) observed: Observed,
 }
 
@@ -136,7 +138,7 @@ struct PlannedListing {
     display: String,
     state: Result<(), Observed>,
     problems: Vec<LineProblem>,
-    entries: Vec<(String, u32, Expected, Target)>,
+    entries: Vec<(String, u32, Expected, Target, bool)>,
     unlisted: Vec<String>,
 }
 
@@ -267,9 +269,13 @@ fn plan_manifest(
             continue;
         }
         let target = locate(Path::new(OsStr::from_bytes(&rel)), &display);
-        planned
-            .entries
-            .push((display, entry.line, Expected::Sha256(entry.sha256), target));
+        planned.entries.push((
+            display,
+            entry.line,
+            Expected::Sha256(entry.sha256),
+            target,
+            false,
+        ));
     }
     let prefix = if folder.is_empty() {
         String::new()
@@ -333,9 +339,13 @@ fn plan_dvc(
             Target::Directory(tree) if entry.directory => {
                 let listing = dvc_folder(&rel, &display, entry.md5, tree, locate);
                 for (display, expected, target) in listing {
-                    planned
-                        .entries
-                        .push((display, entry.line, Expected::Md5(expected), target));
+                    planned.entries.push((
+                        display,
+                        entry.line,
+                        Expected::Md5(expected),
+                        target,
+                        entry.stage_input,
+                    ));
                 }
             }
             Target::Directory(_) => planned.entries.push((
@@ -345,11 +355,16 @@ fn plan_dvc(
                 Target::Unverifiable(
                     "a folder, but DVC recorded a file (no `.dir` hash)".to_owned(),
                 ),
+                entry.stage_input,
             )),
             target => {
-                planned
-                    .entries
-                    .push((display, entry.line, Expected::Md5(entry.md5), target));
+                planned.entries.push((
+                    display,
+                    entry.line,
+                    Expected::Md5(entry.md5),
+                    target,
+                    entry.stage_input,
+                ));
             }
         }
     }
@@ -627,10 +642,11 @@ impl Plan {
             entries: planned
                 .entries
                 .into_iter()
-                .map(|(display, line, expected, target)| Entry {
+                .map(|(display, line, expected, target, stage_input)| Entry {
                     display,
                     line,
                     expected,
+                    stage_input,
                     observed: observe(target, hashes),
                 })
                 .collect(),
