@@ -6,9 +6,11 @@ use crate::cli::{
 use crate::deps;
 use crate::discover::{self, Discovery};
 use crate::finding::Severity;
+use crate::hash::{self, ProgressPolicy, Want};
+use crate::inspect::datasets;
 use crate::inspect::{self, Inspection, Outcome};
 use crate::judge;
-use crate::policy::{Diagnostic, Policy, PolicyError, PolicySource};
+use crate::policy::{Policy, PolicyError, PolicySource};
 use crate::report::{self, Artifact, Report};
 use crate::rules;
 use rayon::prelude::*;
@@ -44,6 +46,8 @@ pub(crate) enum AppError {
         #[source]
         source: rayon::ThreadPoolBuildError,
     },
+    #[error(transparent)]
+    Hash(#[from] crate::pin::HashError),
     #[error("unknown rule `{id}`{}", .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
     UnknownRule {
         id: String,
@@ -66,6 +70,7 @@ pub(crate) fn run(command: Command) -> Result<ExitCode, AppError> {
         Command::Check(args) => check(&args),
         Command::Scan(args) => scan(&args),
         Command::Explain { rule } => explain(rule.as_deref()),
+        Command::Hash(args) => hash_paths(&args.paths),
         Command::Policy(PolicyCommand::Check { file }) => policy_check(file.as_deref()),
         Command::Init { root } => crate::init::run(&root),
     }
@@ -80,7 +85,6 @@ fn check(args: &CheckArgs) -> Result<ExitCode, AppError> {
     }
     let source = PolicySource::find(root, args.policy.as_deref())?;
     let policy = source.load()?;
-    refuse_unenforced(&policy, &source)?;
     let discovery = discover::discover(
         root,
         discover::Options {
@@ -106,12 +110,13 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, AppError> {
     emit(&report, &args.output, "", None)
 }
 
-/// Inspects every discovered file in parallel and judges the result. `dependency_root` is ROOT
-/// when Python dependency declarations are to be read (`gate check`).
+/// Hashes what datasets and waivers need (each file once), inspects every discovered file in
+/// parallel and judges the result. `check_root` is ROOT for `gate check`, where datasets and
+/// Python dependency declarations are read too; `gate scan` has none.
 fn evaluate(
     policy: &Policy,
     discovery: Discovery,
-    dependency_root: Option<&Path>,
+    check_root: Option<&Path>,
     output: &OutputArgs,
     root: String,
 ) -> Result<Report, AppError> {
@@ -134,11 +139,53 @@ fn evaluate(
         max_uncompressed: policy.models.max_uncompressed_size,
         max_seconds: policy.models.max_seconds_per_file,
     };
+    let canonical_root =
+        check_root.map(|root| std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()));
+    let open_path = |candidate: &discover::Candidate| match (check_root, &canonical_root) {
+        (Some(root), Some(canonical)) => datasets::open_path(root, canonical, candidate),
+        _ => candidate.path.clone(),
+    };
+    let mut requests = hash::Requests::default();
+    let plan = check_root.map(|root| {
+        let request = datasets::Request {
+            pins: policy
+                .datasets
+                .files
+                .iter()
+                .map(|p| p.path.as_str())
+                .collect(),
+            manifests: policy
+                .datasets
+                .manifests
+                .iter()
+                .map(|m| m.value.as_str())
+                .collect(),
+        };
+        datasets::plan(root, &request, &discovery.files, &mut requests)
+    });
+    for candidate in &discovery.files {
+        if needs_hash(&candidate.display) {
+            requests.add(&open_path(candidate), Want::SHA256);
+        }
+    }
+    let progress = ProgressPolicy::detect(output.format() != OutputFormat::Human);
+    let hashes = if requests.is_empty() {
+        hash::Hashes::default()
+    } else {
+        pool.install(|| hash::hash_all(requests, progress))
+    };
+    let dataset_facts = plan.map(|plan| plan.observe(&hashes)).unwrap_or_default();
     let outcomes: Vec<Outcome> = pool.install(|| {
         discovery
             .files
             .par_iter()
-            .map(|candidate| inspect::inspect(candidate, needs_hash(&candidate.display), limits))
+            .map(|candidate| {
+                let mut outcome = inspect::inspect(candidate, limits);
+                if let Outcome::Inspected(inspection) = &mut outcome {
+                    inspection.sha256 = hashes.sha256(&open_path(candidate));
+                }
+                outcome
+            })
             .collect()
     });
     let mut special = discovery.special;
@@ -161,7 +208,7 @@ fn evaluate(
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
-    let dependencies = dependency_root
+    let dependencies = check_root
         .map(|root| pool.install(|| deps::collect(root, &discovery.files)))
         .unwrap_or_default();
     let verdict = judge::judge(
@@ -169,6 +216,7 @@ fn evaluate(
         &inspections,
         &discovery.obstacles,
         &dependencies,
+        &dataset_facts,
         today,
     );
     let mut artifacts: Vec<Artifact> = inspections
@@ -269,26 +317,10 @@ fn write_output(text: &str, file: Option<&Path>) -> Result<(), AppError> {
     }
 }
 
-/// Sections the user filled in that this build cannot enforce make `gate check` stop: passing a
-/// repository whose pinned datasets or dependency sources were never checked would be a lie.
-fn refuse_unenforced(policy: &Policy, source: &PolicySource) -> Result<(), PolicyError> {
-    let unenforced = policy.unenforced();
-    if unenforced.is_empty() {
-        return Ok(());
-    }
-    Err(PolicyError::Invalid {
-        path: source.name.clone(),
-        source_text: source.text.clone(),
-        diagnostics: unenforced
-            .into_iter()
-            .map(|u| Diagnostic {
-                message: format!("`{}` is not enforced by this version of gate", u.what),
-                span: u.span,
-                label: "gate would pass without checking this".to_owned(),
-                help: Some("remove the entry, or use a gate release that checks it".to_owned()),
-            })
-            .collect(),
-    })
+fn hash_paths(paths: &[std::path::PathBuf]) -> Result<ExitCode, AppError> {
+    let text = crate::pin::entries(paths, ProgressPolicy::detect(false))?;
+    write_output(&text, None)?;
+    Ok(ExitCode::from(PASSED))
 }
 
 fn explain(rule: Option<&str>) -> Result<ExitCode, AppError> {
@@ -343,15 +375,7 @@ fn policy_check(file: Option<&Path>) -> Result<ExitCode, AppError> {
         Some(path) => PolicySource::read(path, None)?,
         None => PolicySource::find(Path::new("."), None)?,
     };
-    let policy = source.load()?;
-    for unenforced in policy.unenforced() {
-        tracing::warn!(
-            "{}:{}: `{}` is valid but not enforced by this version of gate; `gate check` refuses it",
-            source.name,
-            unenforced.span.line,
-            unenforced.what
-        );
-    }
+    source.load()?;
     write_output(&format!("ok: {}\n", source.name), None)?;
     Ok(ExitCode::from(PASSED))
 }

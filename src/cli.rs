@@ -17,6 +17,8 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Inspect files or folders with the built-in default policy
     Scan(ScanArgs),
+    /// Print ready-to-paste `datasets.files` policy entries (sha256) for files and folders
+    Hash(HashArgs),
     /// Show a rule's documentation, or list every rule
     Explain {
         /// Rule id, e.g. format-mismatch
@@ -80,6 +82,13 @@ pub(crate) struct ScanArgs {
     pub(crate) paths: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HashArgs {
+    /// Files or folders to pin (relative to the repository root, where the policy lives)
+    #[arg(required = true, value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -43,7 +43,7 @@ fn write_candidate(file_name: &str, bytes: &[u8]) -> Option<Candidate> {
 /// the content decides which reader runs, as in a scan).
 pub fn inspect_file(file_name: &str, bytes: &[u8]) {
     if let Some(candidate) = write_candidate(file_name, bytes) {
-        let _ = inspect::inspect(&candidate, false, ContainerLimits::DEFAULT);
+        let _ = inspect::inspect(&candidate, ContainerLimits::DEFAULT);
     }
 }
 
@@ -72,4 +72,14 @@ pub fn chat_template(bytes: &[u8]) {
     if let Ok(text) = std::str::from_utf8(bytes) {
         let _ = inspect::jinja::analyse(text);
     }
+}
+
+/// Parses `bytes` as a checksum manifest (`sha256sum` style).
+pub fn dataset_manifest(bytes: &[u8]) {
+    let _ = inspect::datasets::manifest::parse(bytes);
+}
+
+/// Parses `bytes` as a DVC file (`.dvc`, `dvc.lock`).
+pub fn dvc_file(bytes: &[u8]) {
+    let _ = inspect::datasets::dvc::parse(bytes);
 }

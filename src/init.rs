@@ -96,7 +96,7 @@ fn model_formats(root: &Path) -> BTreeSet<Format> {
         .files
         .par_iter()
         .filter_map(|candidate| {
-            match inspect::inspect(candidate, false, inspect::ContainerLimits::DEFAULT) {
+            match inspect::inspect(candidate, inspect::ContainerLimits::DEFAULT) {
                 Outcome::Inspected(inspection) => inspection.identity.format,
                 Outcome::NotRegular => None,
             }

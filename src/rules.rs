@@ -2,12 +2,17 @@
 //! beside the code that emits it; `gate explain` prints it from here.
 
 use crate::finding::Rule;
-use crate::judge::{deps, files, formats, models, pickle, remote_code, safetensors, waivers};
+use crate::judge::{
+    datasets, deps, files, formats, models, pickle, remote_code, safetensors, waivers,
+};
 
 /// Every rule, sorted by id.
 pub(crate) static ALL: &[&Rule] = &[
     &pickle::ARCHIVE_LIMIT,
     &pickle::ARCHIVE_UNREADABLE,
+    &datasets::DATASET_HASH_MISMATCH,
+    &datasets::DATASET_MISSING,
+    &datasets::DATASET_UNLISTED_FILE,
     &deps::DEPENDENCY_CONFUSION,
     &files::FILE_UNREADABLE,
     &formats::FORMAT_MISMATCH,
@@ -20,6 +25,7 @@ pub(crate) static ALL: &[&Rule] = &[
     &deps::INSECURE_INDEX,
     &models::KERAS_UNSAFE_LAYER,
     &formats::LFS_POINTER_NOT_PULLED,
+    &datasets::MANIFEST_INVALID,
     &deps::MISSING_HASH,
     &deps::MIXED_INDEXES,
     &models::MODEL_INVALID,

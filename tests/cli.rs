@@ -9,6 +9,8 @@ mod common;
 mod action;
 #[path = "cli/check.rs"]
 mod check;
+#[path = "cli/datasets.rs"]
+mod datasets;
 #[path = "cli/deps.rs"]
 mod deps;
 #[path = "cli/discovery.rs"]

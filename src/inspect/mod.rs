@@ -1,6 +1,7 @@
 //! Inspection: opens each discovered file safely, identifies it by content, and runs the reader
 //! for its format. Readers turn bytes into neutral [`Fact`]s; nothing here knows the policy.
 
+pub(crate) mod datasets;
 mod gguf;
 mod hdf5;
 mod hf;
@@ -19,9 +20,8 @@ use crate::discover::Candidate;
 use crate::format::Format;
 use crate::identify::{self, Identity};
 pub(crate) use model_facts::ModelFact;
-use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 
 /// Everything inspection learned about one file.
@@ -99,8 +99,8 @@ pub(crate) enum Outcome {
 
 pub(crate) use pickles::ContainerLimits;
 
-/// Inspects one file. `want_hash` asks for the SHA-256 of the whole content.
-pub(crate) fn inspect(candidate: &Candidate, want_hash: bool, limits: ContainerLimits) -> Outcome {
+/// Inspects one file. Whole-file digests come from the run's one hashing pass (`crate::hash`).
+pub(crate) fn inspect(candidate: &Candidate, limits: ContainerLimits) -> Outcome {
     let name = candidate
         .path
         .file_name()
@@ -129,7 +129,7 @@ pub(crate) fn inspect(candidate: &Candidate, want_hash: bool, limits: ContainerL
         }
     };
     let _deadline = crate::deadline::Deadline::start(limits.max_seconds);
-    if let Err(error) = read_file(&mut file, &name, want_hash, limits, &mut inspection) {
+    if let Err(error) = read_file(&mut file, &name, limits, &mut inspection) {
         inspection.facts.push(Fact::Unreadable {
             error: error.to_string(),
         });
@@ -151,7 +151,6 @@ fn open_regular(candidate: &Candidate) -> io::Result<Option<File>> {
 fn read_file(
     file: &mut File,
     name: &str,
-    want_hash: bool,
     limits: pickles::ContainerLimits,
     inspection: &mut Inspection,
 ) -> io::Result<()> {
@@ -213,28 +212,7 @@ fn read_file(
             limits,
         )),
     }
-    if want_hash {
-        inspection.sha256 = Some(sha256(file)?);
-    }
     Ok(())
 }
 
-/// Streams the whole file through SHA-256.
-fn sha256(file: &mut File) -> io::Result<[u8; 32]> {
-    file.seek(SeekFrom::Start(0))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    Ok(hasher.finalize().into())
-}
-
-/// Lowercase hex of a digest.
-pub(crate) fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use crate::hash::hex;

@@ -1,6 +1,7 @@
 //! The judge: turns inspection facts and discovery obstacles into findings under the policy,
 //! applies per-rule severities and waivers. It does no I/O: everything arrives as values.
 
+pub(crate) mod datasets;
 pub(crate) mod deps;
 pub(crate) mod files;
 pub(crate) mod formats;
@@ -14,6 +15,7 @@ pub(crate) mod waivers;
 use crate::discover::Obstacle;
 use crate::finding::Finding;
 use crate::inspect::Inspection;
+use crate::inspect::datasets::DatasetFacts;
 use crate::policy::Policy;
 use jiff::civil::Date;
 
@@ -30,6 +32,7 @@ pub(crate) fn judge(
     inspections: &[Inspection],
     obstacles: &[Obstacle],
     dependencies: &crate::deps::Facts,
+    dataset_facts: &DatasetFacts,
     today: Date,
 ) -> Verdict {
     let mut raw = Vec::new();
@@ -45,14 +48,15 @@ pub(crate) fn judge(
     for obstacle in obstacles {
         files::judge_obstacle(obstacle, &mut raw);
     }
+    datasets::judge(policy, dataset_facts, &mut raw);
     let mut verdict = waivers::apply(policy, raw, inspections, today);
     verdict.findings = verdict
         .findings
         .into_iter()
         .filter_map(|mut finding| {
             crate::rules::find(finding.rule)?;
-            // A rule may set a finding's severity itself (remote-code follows its policy key);
-            // `severity:` overrides still win.
+            // A rule may set a finding's severity itself (remote-code follows its policy key,
+            // `datasets.unlisted` its own); a `severity:` override beats both.
             finding.severity = policy.severity_of(finding.rule, finding.severity)?;
             Some(finding)
         })

@@ -70,10 +70,6 @@ pub(crate) struct Datasets {
 }
 
 #[derive(Debug)]
-#[expect(
-    dead_code,
-    reason = "validated now; read by the dataset integrity checks (issue 5)"
-)]
 pub(crate) struct DatasetPin {
     pub(crate) path: String,
     pub(crate) sha256: [u8; 32],
@@ -137,13 +133,6 @@ pub(crate) struct Located<T> {
     pub(crate) span: Span,
 }
 
-/// A policy section this build of gate does not enforce yet.
-#[derive(Debug, Clone)]
-pub(crate) struct Unenforced {
-    pub(crate) what: &'static str,
-    pub(crate) span: Span,
-}
-
 impl Policy {
     /// Is `path` (relative to ROOT, `/`-separated) excluded by `paths.exclude`?
     pub(crate) fn excludes(&self, path: &str, is_dir: bool) -> bool {
@@ -159,25 +148,6 @@ impl Policy {
             Some(SeverityOverride::Set(severity)) => Some(*severity),
             None => Some(default),
         }
-    }
-
-    /// Sections the user filled in that no check of this build enforces. `gate check` refuses to
-    /// run with them (exit 2) rather than pass a repository it did not check.
-    pub(crate) fn unenforced(&self) -> Vec<Unenforced> {
-        let mut out = Vec::new();
-        for pin in &self.datasets.files {
-            out.push(Unenforced {
-                what: "datasets.files",
-                span: pin.span,
-            });
-        }
-        for manifest in &self.datasets.manifests {
-            out.push(Unenforced {
-                what: "datasets.manifests",
-                span: manifest.span,
-            });
-        }
-        out
     }
 }
 

@@ -1,7 +1,7 @@
 //! Policy validation: every kind of policy error ends the run with exit code 2 and names the
-//! policy line; all errors are reported at once; `gate policy check`; unenforced sections.
+//! policy line; all errors are reported at once; `gate policy check`.
 
-use crate::common::{Gate, Output, Repo, manifest_dir};
+use crate::common::{Gate, Output, Repo, findings_of, manifest_dir};
 
 /// Runs `gate check` on a repository holding only a clean safetensors file and `.gate.yml` =
 /// `yaml`; the policy must be rejected (exit 2, nothing on stdout).
@@ -537,45 +537,31 @@ fn pinned_dataset_policy() -> String {
 }
 
 #[test]
-fn check_refuses_unenforced_dataset_pins() {
+fn check_enforces_dataset_pins_now() {
     let repo = Repo::new();
     repo.copy_fixture("formats/safetensors/model.safetensors", "model.safetensors");
     repo.write("data/train.csv", "a,b\n1,2\n");
     repo.policy(&pinned_dataset_policy());
-    let out = repo.check().run();
-    out.code(2);
-    assert_eq!(out.stdout, "", "nothing was judged");
-    assert_error(
-        &out,
-        "`datasets.files` is not enforced by this version of gate",
-        4,
-        7,
-    );
+    let out = repo.check().args(["--format", "json"]).run();
+    out.code(1);
+    let report = out.json();
+    let mismatches = findings_of(&report, "dataset-hash-mismatch");
+    assert_eq!(mismatches.len(), 1, "{out}");
+    assert_eq!(mismatches[0]["path"], "data/train.csv", "{out}");
+    assert_eq!(mismatches[0]["evidence"]["policy"], ".gate.yml:4", "{out}");
 }
 
 #[test]
-fn check_refuses_unenforced_manifests_and_dependencies() {
-    let out = rejected("version: 1\ndatasets:\n  manifests: [data/SHA256SUMS]\n");
-    assert_error(
-        &out,
-        "`datasets.manifests` is not enforced by this version of gate",
-        3,
-        15,
-    );
-}
-
-#[test]
-fn policy_check_accepts_unenforced_sections_with_a_warning() {
+fn policy_check_is_quiet_about_every_section() {
     let repo = Repo::new();
-    repo.write("pins.yml", pinned_dataset_policy());
-    let out = repo.gate().args(["policy", "check", "pins.yml"]).run();
-    out.code(0);
-    assert_eq!(out.stdout, "ok: pins.yml\n");
-    assert!(
-        out.stderr
-            .contains("`datasets.files` is valid but not enforced"),
-        "{out}"
+    repo.write(
+        "full.yml",
+        "version: 1\ndatasets:\n  manifests: [data/SHA256SUMS]\ndependencies:\n  require-hashes: true\n",
     );
+    let out = repo.gate().args(["policy", "check", "full.yml"]).run();
+    out.code(0);
+    assert_eq!(out.stdout, "ok: full.yml\n");
+    assert!(!out.stderr.contains("not enforced"), "{out}");
 }
 
 #[test]
