@@ -24,22 +24,29 @@ build() {
 run() {
   local target=$1 seconds=$2
   shift 2
-  mkdir -p "$out/work/$target" "$out/artifacts/$target"
-  "$bin/$target" "$out/work/$target" "$here/corpus/$target" \
+  local work="${FUZZ_WORK:-$out/work}/$target" artifacts="${FUZZ_ARTIFACTS:-$out/artifacts}/$target"
+  mkdir -p "$work" "$artifacts"
+  "$bin/$target" "$work" "$here/corpus/$target" \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$out/artifacts/$target/" "$@"
+    -artifact_prefix="$artifacts/" "$@"
 }
 
 case "${1:-}" in
   build) build ;;
   all)
     build
+    # Fresh folders: every smoke run starts from the committed seeds, and only its own crashes count.
+    scratch=$(mktemp -d)
+    trap 'rm -rf "$scratch"' EXIT
+    export FUZZ_WORK="$scratch/work" FUZZ_ARTIFACTS="$scratch/artifacts"
     for target in $targets; do
       echo "== fuzz $target (${2:?seconds}s)"
       run "$target" "$2" 2>&1 | grep -E '^(stat::|==|INFO: (seed|A corpus)|.*(ERROR|panicked|deadly|crash|timeout|oom))' || true
       # grep hides the exit status of the run; check for an artifact instead.
-      if compgen -G "$out/artifacts/$target/*" > /dev/null; then
-        echo "fuzz $target: crash, see $out/artifacts/$target" >&2
+      if compgen -G "$FUZZ_ARTIFACTS/$target/*" > /dev/null; then
+        mkdir -p "$out/artifacts/$target"
+        cp "$FUZZ_ARTIFACTS/$target"/* "$out/artifacts/$target/"
+        echo "fuzz $target: crash, inputs copied to $out/artifacts/$target" >&2
         exit 1
       fi
     done ;;
