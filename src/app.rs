@@ -137,6 +137,7 @@ fn evaluate(
     let limits = inspect::ContainerLimits {
         max_members: policy.models.max_archive_members,
         max_uncompressed: policy.models.max_uncompressed_size,
+        max_seconds: policy.models.max_seconds_per_file,
     };
     let canonical_root =
         check_root.map(|root| std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()));

@@ -708,10 +708,10 @@ fn global_heap_object(
     }
     let collection_size = read_uint(&head, 8, length_size);
     let end = collection.saturating_add(collection_size).min(size);
-    let mut at = collection + 8 + u64::from(length_size);
+    let mut at = collection.saturating_add(8 + u64::from(length_size));
     let object_head = 8 + usize::from(length_size);
     let mut visited = 0u32;
-    while at + object_head as u64 <= end && visited < 65_536 {
+    while at.saturating_add(object_head as u64) <= end && visited < 65_536 {
         visited += 1;
         let Some(raw) = read_at(file, at, object_head)? else {
             break;
@@ -731,7 +731,8 @@ fn global_heap_object(
             };
             return Ok(text_of(&bytes));
         }
-        at = data_at.saturating_add(object_size.div_ceil(8) * 8);
+        // A size claim near 2^64 must end the walk, not wrap it back.
+        at = data_at.saturating_add(object_size.div_ceil(8).saturating_mul(8));
     }
     unreadable("the string's heap object is missing")
 }
@@ -740,6 +741,27 @@ fn global_heap_object(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    /// Inspects a file the fuzzer found (`tests/fixtures/fuzz/`): it must end, not panic.
+    fn inspect_fuzz_input(name: &str) -> Vec<Fact> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz")
+            .join(name);
+        let mut file = File::open(path).unwrap();
+        let size = file.metadata().unwrap().len();
+        inspect_h5(&mut file, size).unwrap_or_default()
+    }
+
+    /// A global heap object whose size is near 2^64 overflowed the walk to the next object.
+    #[test]
+    fn keras_crash_0a6f66e8_heap_object_size_near_2_pow_64() {
+        let _ = inspect_fuzz_input("keras-crash-0a6f66e8.h5");
+    }
+
+    #[test]
+    fn keras_crash_55394914_heap_object_size_near_2_pow_64() {
+        let _ = inspect_fuzz_input("keras-crash-55394914.h5");
+    }
 
     fn kinds(json: &str) -> Vec<(KerasIssue, String)> {
         let mut facts = Vec::new();

@@ -128,6 +128,7 @@ pub(crate) fn inspect(candidate: &Candidate, limits: ContainerLimits) -> Outcome
             return Outcome::Inspected(inspection);
         }
     };
+    let _deadline = crate::deadline::Deadline::start(limits.max_seconds);
     if let Err(error) = read_file(&mut file, &name, limits, &mut inspection) {
         inspection.facts.push(Fact::Unreadable {
             error: error.to_string(),

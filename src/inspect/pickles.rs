@@ -35,6 +35,8 @@ const SNIFF: usize = 64 * 1024;
 pub(crate) struct ContainerLimits {
     pub(crate) max_members: u64,
     pub(crate) max_uncompressed: u64,
+    /// The time budget of one file, in seconds.
+    pub(crate) max_seconds: u64,
 }
 
 impl ContainerLimits {
@@ -42,6 +44,7 @@ impl ContainerLimits {
     pub(crate) const DEFAULT: Self = Self {
         max_members: 10_000,
         max_uncompressed: 64 * 1024 * 1024 * 1024,
+        max_seconds: 120,
     };
 }
 
@@ -780,6 +783,7 @@ mod fuzz {
                 ContainerLimits {
                     max_members: 1000,
                     max_uncompressed: 1 << 26,
+                    max_seconds: 120,
                 },
             );
         }

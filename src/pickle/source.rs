@@ -44,6 +44,9 @@ pub(crate) struct Source<'a> {
 const CHUNK: usize = 64 * 1024;
 
 fn pull(inner: &mut Inner<'_>, budget: &mut u64, buf: &mut [u8]) -> Result<usize, SourceError> {
+    if let Some(late) = crate::deadline::check() {
+        return Err(late.into());
+    }
     let read = match inner {
         Inner::Reader(reader) => loop {
             match reader.read(buf) {

@@ -46,6 +46,7 @@ pub(crate) struct Models {
     pub(crate) remote_code: RemoteCode,
     pub(crate) max_archive_members: u64,
     pub(crate) max_uncompressed_size: u64,
+    pub(crate) max_seconds_per_file: u64,
 }
 
 #[derive(Debug, Default)]

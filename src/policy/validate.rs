@@ -28,6 +28,7 @@ const MODELS_KEYS: &[&str] = &[
     "remote-code",
     "max-archive-members",
     "max-uncompressed-size",
+    "max-seconds-per-file",
 ];
 const PICKLE_KEYS: &[&str] = &["allow-presets", "allow-globals"];
 const DATASETS_KEYS: &[&str] = &["files", "manifests", "unlisted"];
@@ -53,6 +54,7 @@ const PYPI_SIMPLE: &str = "https://pypi.org/simple";
 const DEFAULT_PRESETS: &[&str] = &["pytorch", "numpy", "joblib"];
 const DEFAULT_MAX_ARCHIVE_MEMBERS: u64 = 10_000;
 const DEFAULT_MAX_UNCOMPRESSED: u64 = 64 * 1024 * 1024 * 1024;
+const DEFAULT_MAX_SECONDS_PER_FILE: u64 = 120;
 
 pub(super) fn validate(source: &PolicySource) -> Result<Policy, PolicyError> {
     let mut cx = Cx {
@@ -389,6 +391,7 @@ impl<'a> Cx<'a> {
             remote_code: RemoteCode::Error,
             max_archive_members: DEFAULT_MAX_ARCHIVE_MEMBERS,
             max_uncompressed_size: DEFAULT_MAX_UNCOMPRESSED,
+            max_seconds_per_file: DEFAULT_MAX_SECONDS_PER_FILE,
         };
         let Some(fields) = node.and_then(|n| self.fields(n, "models", MODELS_KEYS)) else {
             return models;
@@ -489,6 +492,22 @@ impl<'a> Cx<'a> {
                 Some(Some(size)) if size > 0 => models.max_uncompressed_size = size,
                 Some(_) => self.error(node.span, "`models.max-uncompressed-size` must be a size such as `64GiB`, `500MB` or a number of bytes", "not a size", None),
                 None => {}
+            }
+        }
+        if let Some(node) = fields.get("max-seconds-per-file") {
+            match &node.value {
+                Value::Int(n) if *n > 0 => {
+                    models.max_seconds_per_file = u64::try_from(*n).unwrap_or(u64::MAX)
+                }
+                other => self.error(
+                    node.span,
+                    format!(
+                        "`models.max-seconds-per-file` must be a positive whole number of seconds, found {}",
+                        other.kind()
+                    ),
+                    "expected a number above 0",
+                    None,
+                ),
             }
         }
         models

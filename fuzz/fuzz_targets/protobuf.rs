@@ -1,0 +1,16 @@
+//! ONNX and TensorFlow SavedModel / GraphDef protobufs.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    // The first byte picks the file name, so one target covers every name its readers claim.
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let names = [
+        "model.onnx",
+        "saved_model.pb",
+        "keras_metadata.pb",
+        "saved_model.pbtxt",
+    ];
+    gate::fuzzing::inspect_file(names[usize::from(pick) % names.len()], rest);
+});

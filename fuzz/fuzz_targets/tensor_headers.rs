@@ -1,0 +1,11 @@
+//! safetensors headers and GGUF metadata.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    // The first byte picks the file name, so one target covers every name its readers claim.
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let names = ["model.safetensors", "model.gguf"];
+    gate::fuzzing::inspect_file(names[usize::from(pick) % names.len()], rest);
+});

@@ -1,0 +1,18 @@
+//! PyTorch zip, legacy and tar checkpoints; NumPy .npy/.npz.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    // The first byte picks the file name, so one target covers every name its readers claim.
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let names = [
+        "pytorch_model.bin",
+        "model.pt",
+        "model.pth",
+        "model.ckpt",
+        "array.npy",
+        "arrays.npz",
+    ];
+    gate::fuzzing::inspect_file(names[usize::from(pick) % names.len()], rest);
+});
