@@ -8,7 +8,7 @@ use crate::discover::{self, Discovery};
 use crate::finding::Severity;
 use crate::hash::{self, ProgressPolicy, Want};
 use crate::inspect::datasets;
-use crate::inspect::{self, Inspection, Outcome};
+use crate::inspect::{self, Inspection};
 use crate::judge;
 use crate::policy::{Policy, PolicyError, PolicySource};
 use crate::report::{self, Artifact, Report};
@@ -175,36 +175,17 @@ fn evaluate(
         pool.install(|| hash::hash_all(requests, progress))
     };
     let dataset_facts = plan.map(|plan| plan.observe(&hashes)).unwrap_or_default();
-    let outcomes: Vec<Outcome> = pool.install(|| {
+    let inspections: Vec<Inspection> = pool.install(|| {
         discovery
             .files
             .par_iter()
             .map(|candidate| {
-                let mut outcome = inspect::inspect(candidate, limits);
-                if let Outcome::Inspected(inspection) = &mut outcome {
-                    inspection.sha256 = hashes.sha256(&open_path(candidate));
-                }
-                outcome
+                let mut inspection = inspect::inspect(candidate, limits);
+                inspection.sha256 = hashes.sha256(&open_path(candidate));
+                inspection
             })
             .collect()
     });
-    let mut special = discovery.special;
-    let inspections: Vec<Inspection> = outcomes
-        .into_iter()
-        .filter_map(|outcome| match outcome {
-            Outcome::Inspected(inspection) => Some(inspection),
-            Outcome::NotRegular => {
-                special += 1;
-                None
-            }
-        })
-        .collect();
-    if special > 0 {
-        tracing::info!(
-            special,
-            "special files (FIFOs, sockets, devices) passed over"
-        );
-    }
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();

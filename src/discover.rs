@@ -4,7 +4,8 @@
 //! git itself (`git ls-files`), because only git knows what is tracked — a `.gitignore` must never
 //! hide a tracked file (an attacker can force-add `evil.pt` beside a `.gitignore` of `*.pt`).
 //! Outside git, or when git cannot answer, every file (fail closed: more files, never fewer).
-//! Then `paths.exclude`. Symlinks are never followed; special files are never opened.
+//! Then `paths.exclude`. Symlinks are never followed; special files are never opened (both are
+//! reported as obstacles).
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
@@ -28,6 +29,33 @@ pub(crate) enum Obstacle {
     SymlinkOutside { display: String, target: String },
     /// A path gate could not examine.
     Unreadable { display: String, error: String },
+    /// A FIFO, socket or device: never opened (reading a FIFO could block the run forever), so
+    /// never inspected.
+    Special { display: String, kind: &'static str },
+}
+
+impl Obstacle {
+    fn display_mut(&mut self) -> &mut String {
+        match self {
+            Obstacle::SymlinkOutside { display, .. }
+            | Obstacle::Unreadable { display, .. }
+            | Obstacle::Special { display, .. } => display,
+        }
+    }
+}
+
+/// What kind of special file `file_type` is, in words.
+fn special_kind(file_type: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// What discovery hands to inspection.
@@ -35,8 +63,6 @@ pub(crate) enum Obstacle {
 pub(crate) struct Discovery {
     pub(crate) files: Vec<Candidate>,
     pub(crate) obstacles: Vec<Obstacle>,
-    /// FIFOs, sockets and devices passed over (never opened).
-    pub(crate) special: usize,
     pub(crate) source: &'static str,
 }
 
@@ -110,10 +136,7 @@ pub(crate) fn explicit(paths: &[PathBuf]) -> Discovery {
                     }
                 }
                 for obstacle in discovery.obstacles.iter_mut().skip(obstacles_before) {
-                    let display = match obstacle {
-                        Obstacle::SymlinkOutside { display, .. }
-                        | Obstacle::Unreadable { display, .. } => display,
-                    };
+                    let display = obstacle.display_mut();
                     *display = join_display(&display_base, display);
                 }
             }
@@ -131,7 +154,10 @@ pub(crate) fn explicit(paths: &[PathBuf]) -> Discovery {
                 display: display_base,
                 path: given.clone(),
             }),
-            Ok(_) => discovery.special += 1,
+            Ok(meta) => discovery.obstacles.push(Obstacle::Special {
+                display: display_base,
+                kind: special_kind(meta.file_type()),
+            }),
             Err(error) => discovery.obstacles.push(Obstacle::Unreadable {
                 display: display_base,
                 error: error.to_string(),
@@ -300,9 +326,10 @@ fn add_path(
     } else if file_type.is_file() {
         discovery.files.push(Candidate { display, path });
     } else if !file_type.is_dir() {
-        let shown = &display;
-        tracing::debug!(path = shown.as_str(), "special file passed over");
-        discovery.special += 1;
+        discovery.obstacles.push(Obstacle::Special {
+            display,
+            kind: special_kind(file_type),
+        });
     }
 }
 

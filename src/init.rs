@@ -9,7 +9,7 @@
 use crate::app::{AppError, PASSED};
 use crate::discover;
 use crate::format::Format;
-use crate::inspect::{self, Outcome};
+use crate::inspect;
 use crate::policy::{DISCOVERY_PATHS, PolicySource};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -96,10 +96,9 @@ fn model_formats(root: &Path) -> BTreeSet<Format> {
         .files
         .par_iter()
         .filter_map(|candidate| {
-            match inspect::inspect(candidate, inspect::ContainerLimits::DEFAULT) {
-                Outcome::Inspected(inspection) => inspection.identity.format,
-                Outcome::NotRegular => None,
-            }
+            inspect::inspect(candidate, inspect::ContainerLimits::DEFAULT)
+                .identity
+                .format
         })
         .filter(|format| format.is_model())
         .collect::<BTreeSet<_>>()

@@ -536,9 +536,9 @@ fn symlink_loops_and_links_out_of_the_root() {
     std::os::unix::fs::symlink("/etc", root.join("etc")).expect("link");
     let run = scan(&root);
     assert!(run.elapsed < TIMEOUT);
-    // `symlink-outside-root` is a warning by default (gate never follows such a link, so nothing
-    // outside the root is let in); the run still ends, and every link is reported.
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    // gate never follows such a link; the run ends, every link is reported, and the loop and the
+    // links out of the root fail closed.
+    assert_eq!(run.code, 1, "{}", run.stderr);
     let report = run.report();
     let links: Vec<&str> = report["findings"]
         .as_array()
@@ -562,8 +562,12 @@ fn fifo_named_like_a_model_does_not_block() {
     let fifo = dir.path().join("model.pkl");
     let status = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
     assert!(status.success());
+    let run = scan(dir.path());
+    assert!(run.elapsed < TIMEOUT);
+    run.fails_with(&["file-unreadable"]);
     write(dir.path(), "evil.pkl", &payload());
     let run = scan(dir.path());
+    run.fails_with(&["file-unreadable"]);
     run.fails_with(&["pickle-dangerous-global"]);
 }
 

@@ -91,16 +91,10 @@ pub(crate) enum Fact {
     Model(ModelFact),
 }
 
-/// Whether inspection found the file at all (special files are passed over).
-pub(crate) enum Outcome {
-    Inspected(Inspection),
-    NotRegular,
-}
-
 pub(crate) use pickles::ContainerLimits;
 
 /// Inspects one file. Whole-file digests come from the run's one hashing pass (`crate::hash`).
-pub(crate) fn inspect(candidate: &Candidate, limits: ContainerLimits) -> Outcome {
+pub(crate) fn inspect(candidate: &Candidate, limits: ContainerLimits) -> Inspection {
     let name = candidate
         .path
         .file_name()
@@ -120,12 +114,18 @@ pub(crate) fn inspect(candidate: &Candidate, limits: ContainerLimits) -> Outcome
     };
     let mut file = match open_regular(candidate) {
         Ok(Some(file)) => file,
-        Ok(None) => return Outcome::NotRegular,
+        // It was a regular file when discovered and is something else now: never opened.
+        Ok(None) => {
+            inspection.facts.push(Fact::Unreadable {
+                error: "no longer a regular file; not opened".to_owned(),
+            });
+            return inspection;
+        }
         Err(error) => {
             inspection.facts.push(Fact::Unreadable {
                 error: error.to_string(),
             });
-            return Outcome::Inspected(inspection);
+            return inspection;
         }
     };
     let _deadline = crate::deadline::Deadline::start(limits.max_seconds);
@@ -134,7 +134,7 @@ pub(crate) fn inspect(candidate: &Candidate, limits: ContainerLimits) -> Outcome
             error: error.to_string(),
         });
     }
-    Outcome::Inspected(inspection)
+    inspection
 }
 
 /// Opens without following a symlink and without blocking on a FIFO, then makes sure what was

@@ -184,18 +184,19 @@ fn symlink_out_of_root_is_reported_and_not_followed() {
         .args(["--format", "json"])
         .root(outside.path())
         .run();
-    out.code(0);
+    out.code(1);
     let report = out.json();
     let links = findings_of(&report, "symlink-outside-root");
     assert_eq!(links.len(), 1, "{out}");
-    assert_eq!(links[0]["severity"], "warning");
+    assert_eq!(links[0]["severity"], "error");
     assert_eq!(links[0]["path"], "linked.safetensors");
     assert_eq!(
         links[0]["evidence"]["target"],
         "@@ROOT@@/weights.safetensors"
     );
     assert_eq!(
-        report["summary"]["errors"], 0,
+        report["findings"].as_array().map(Vec::len),
+        Some(1),
         "the pickle behind it was not read\n{out}"
     );
     assert_eq!(
@@ -241,7 +242,7 @@ fn symlink_loops_do_not_hang() {
         "took {:?}",
         started.elapsed()
     );
-    out.code(0);
+    out.code(1);
     let report = out.json();
     let mut reported: Vec<&str> = findings_of(&report, "symlink-outside-root")
         .iter()
@@ -253,7 +254,7 @@ fn symlink_loops_do_not_hang() {
 }
 
 #[test]
-fn fifo_is_passed_over_without_blocking() {
+fn fifo_is_never_opened_and_is_reported() {
     let repo = Repo::new();
     repo.copy_fixture(SAFETENSORS, "model.safetensors");
     let status = std::process::Command::new("mkfifo")
@@ -269,19 +270,33 @@ fn fifo_is_passed_over_without_blocking() {
         "took {:?}",
         started.elapsed()
     );
-    out.code(0);
+    out.code(1);
     let report = out.json();
     assert_eq!(
         report["summary"]["files"], 1,
         "the FIFO is not a file to inspect"
     );
-    assert_eq!(report["findings"], serde_json::json!([]), "{out}");
+    let fifo = findings_of(&report, "file-unreadable");
+    assert_eq!(fifo.len(), 1, "{out}");
+    assert_eq!(fifo[0]["path"], "pipe.safetensors");
+    assert_eq!(fifo[0]["severity"], "error");
+    assert_eq!(fifo[0]["evidence"]["error"], "a FIFO");
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(1),
+        "{out}"
+    );
 
     let out = crate::common::Gate::new()
-        .arg("scan")
+        .args(["scan", "--format", "json"])
         .arg(repo.path().join("pipe.safetensors"))
         .run();
-    out.code(0);
+    out.code(1);
+    assert_eq!(
+        findings_of(&out.json(), "file-unreadable").len(),
+        1,
+        "{out}"
+    );
 }
 
 #[test]

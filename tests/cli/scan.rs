@@ -340,7 +340,7 @@ fn scan_folder_prefixes_obstacle_paths() {
     );
     std::os::unix::fs::symlink(outside.path(), repo.path().join("dir/link")).unwrap();
     let out = repo.gate().args(["scan", "dir", "--format", "json"]).run();
-    out.code(0);
+    out.code(1);
     let report = out.json();
     let links = findings_of(&report, "symlink-outside-root");
     assert_eq!(links.len(), 1, "{out}");
