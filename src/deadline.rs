@@ -3,6 +3,7 @@
 //! run. A file that runs out of time ends as a finding naming the limit, never as a pass.
 
 use std::cell::Cell;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::time::{Duration, Instant};
 
 thread_local! {
@@ -42,6 +43,42 @@ pub(crate) fn check() -> Option<std::io::Error> {
     })
 }
 
+/// A reader whose reads fail once the current file's time budget is spent, so every reader that
+/// reads through it honours the budget without checking it itself.
+#[derive(Debug)]
+pub(crate) struct Timed<R> {
+    inner: R,
+}
+
+impl<R> Timed<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Self { inner }
+    }
+
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    pub(crate) fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+}
+
+impl<R: Read> Read for Timed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(late) = check() {
+            return Err(late);
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Seek> Seek for Timed<R> {
+    fn seek(&mut self, position: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(position)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +96,15 @@ mod tests {
         assert!(check().is_none());
         let _deadline = Deadline::start(3600);
         assert!(check().is_none());
+    }
+
+    #[test]
+    fn a_timed_reader_stops_reading_once_the_budget_is_spent() {
+        let mut reader = Timed::new(io::Cursor::new(vec![7u8; 16]));
+        let mut buf = [0u8; 4];
+        assert_eq!(reader.read(&mut buf).ok(), Some(4));
+        let _deadline = Deadline::start(0);
+        let error = reader.read(&mut buf).err();
+        assert_eq!(error.map(|e| e.kind()), Some(io::ErrorKind::TimedOut));
     }
 }

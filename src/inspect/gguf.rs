@@ -4,9 +4,9 @@
 //! skipped by seeking; only keys and chat templates are kept, and tensor data is never read.
 
 use super::Fact;
+use super::ModelFile;
 use super::jinja;
 use super::model_facts::ModelFact;
-use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
 /// Templates longer than this are not analysed (real ones are a few KiB): fail closed instead.
@@ -26,7 +26,7 @@ struct Malformed {
 type Result<T> = std::result::Result<T, Malformed>;
 
 struct Reader<'a> {
-    inner: BufReader<&'a mut File>,
+    inner: BufReader<&'a mut ModelFile>,
     position: u64,
     size: u64,
     big_endian: bool,
@@ -184,7 +184,7 @@ fn fixed_size(kind: u32) -> Option<u64> {
     })
 }
 
-pub(super) fn inspect(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
+pub(super) fn inspect(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fact>> {
     file.seek(SeekFrom::Start(0))?;
     let mut reader = Reader {
         inner: BufReader::with_capacity(64 * 1024, file),
@@ -372,6 +372,7 @@ mod tests {
     fn run(bytes: &[u8]) -> Vec<Fact> {
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(bytes).unwrap();
+        let mut file = ModelFile::new(file);
         inspect(&mut file, bytes.len() as u64).unwrap()
     }
 

@@ -9,7 +9,7 @@
 //! returned as [`Root::Unsupported`] so the caller falls back to a complete (slower) scan rather
 //! than pass a file it did not read.
 
-use std::fs::File;
+use super::ModelFile;
 use std::io::{self, Read, Seek, SeekFrom};
 
 const SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
@@ -42,7 +42,7 @@ pub(crate) struct Sizes {
 }
 
 struct Reader<'a> {
-    file: &'a mut File,
+    file: &'a mut ModelFile,
     size: u64,
     sizes: Sizes,
 }
@@ -80,7 +80,7 @@ impl Reader<'_> {
 }
 
 /// Reads the superblock at the first signature position; `None` if there is none.
-pub(crate) fn superblock(file: &mut File, size: u64) -> io::Result<Option<(Sizes, u64)>> {
+pub(crate) fn superblock(file: &mut ModelFile, size: u64) -> io::Result<Option<(Sizes, u64)>> {
     for start in [0u64, 512, 1024, 2048, 4096, 8192, 16384, 32768] {
         if start + 96 > size {
             break;
@@ -124,7 +124,7 @@ pub(crate) fn superblock(file: &mut File, size: u64) -> io::Result<Option<(Sizes
 }
 
 /// Finds the root group's `model_config` attribute names.
-pub(crate) fn root_model_config(file: &mut File, size: u64) -> io::Result<Root> {
+pub(crate) fn root_model_config(file: &mut ModelFile, size: u64) -> io::Result<Root> {
     let Some((sizes, root)) = superblock(file, size)? else {
         return Ok(Root::Unsupported(
             "no superblock this reader knows".to_owned(),
@@ -417,8 +417,8 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")
             .join(rel);
-        let mut file = File::open(&path).unwrap();
-        let size = file.metadata().unwrap().len();
+        let size = std::fs::metadata(&path).unwrap().len();
+        let mut file = ModelFile::new(std::fs::File::open(&path).unwrap());
         root_model_config(&mut file, size).unwrap()
     }
 
@@ -453,6 +453,7 @@ mod tests {
         bytes.extend([0u8; 64]);
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(&bytes).unwrap();
+        let mut file = ModelFile::new(file);
         let root = root_model_config(&mut file, bytes.len() as u64).unwrap();
         assert!(matches!(root, Root::Unsupported(_)), "{root:?}");
     }

@@ -9,11 +9,11 @@
 //! ordinary JSON or text, and the name is what makes `transformers` read them.
 
 use super::Fact;
+use super::ModelFile;
 use super::jinja;
 use super::keras;
 use super::model_facts::{HfConfig, ModelFact};
 use serde_json::Value;
-use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// The largest configuration or template file read (tokenizer configs with many added tokens
@@ -63,7 +63,12 @@ pub(super) fn kind_of(path: &str, name: &str) -> Option<Kind> {
     None
 }
 
-pub(super) fn inspect(file: &mut File, size: u64, name: &str, kind: Kind) -> io::Result<Vec<Fact>> {
+pub(super) fn inspect(
+    file: &mut ModelFile,
+    size: u64,
+    name: &str,
+    kind: Kind,
+) -> io::Result<Vec<Fact>> {
     let mut facts = Vec::new();
     if size > MAX_FILE {
         facts.push(malformed(format!(

@@ -20,10 +20,10 @@
 //! whole file once (`.h5` files are where legacy Keras keeps its config; there is no index).
 
 use super::Fact;
+use super::ModelFile;
 use super::hdf5;
 use super::model_facts::{KerasIssue, ModelFact};
 use serde_json::Value;
-use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// The largest configuration gate analyses (real ones are well under a few MiB).
@@ -204,7 +204,7 @@ fn walk(
 
 /// A `.keras` zip: every member named `config.json` (Keras reads the root one; duplicates are
 /// all checked, since Python's zipfile picks the last).
-pub(super) fn inspect_zip(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
+pub(super) fn inspect_zip(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fact>> {
     let mut facts = Vec::new();
     let bad = |problem: String, member: Option<&str>| {
         Fact::Model(ModelFact::Malformed {
@@ -269,7 +269,7 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
 /// The central directory entries named `wanted` (a `.keras` file is written by Python's zipfile;
 /// zip64 is honoured). Only matching entries are kept, so memory stays bounded by the directory.
 fn zip_entries(
-    file: &mut File,
+    file: &mut ModelFile,
     size: u64,
     wanted: &str,
 ) -> io::Result<Result<Vec<ZipEntry>, &'static str>> {
@@ -354,7 +354,7 @@ fn zip_entries(
 }
 
 fn read_member(
-    file: &mut File,
+    file: &mut ModelFile,
     size: u64,
     entry: &ZipEntry,
 ) -> io::Result<Result<Vec<u8>, String>> {
@@ -406,7 +406,7 @@ fn read_member(
 
 /// HDF5: checks the root group's `model_config` attribute, found by walking the file's metadata;
 /// when the layout is outside what that walk handles, by scanning the whole file.
-pub(super) fn inspect_h5(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
+pub(super) fn inspect_h5(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fact>> {
     let sizes = hdf5::superblock(file, size)?.map(|(sizes, _)| sizes);
     match (hdf5::root_model_config(file, size)?, sizes) {
         (hdf5::Root::Names(names), Some(sizes)) => {
@@ -441,7 +441,7 @@ pub(super) fn inspect_h5(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
 }
 
 /// The complete fallback: every `model_config` attribute message anywhere in the file.
-fn scan_h5(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
+fn scan_h5(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fact>> {
     const NAME: &[u8] = b"model_config\0";
     const WINDOW: usize = 1024 * 1024;
     const MAX_CANDIDATES: usize = 256;
@@ -525,7 +525,7 @@ fn scan_h5(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
 }
 
 /// (size of offsets, size of lengths, base address) from the superblock.
-fn superblock_sizes(file: &mut File) -> io::Result<(u8, u8, u64)> {
+fn superblock_sizes(file: &mut ModelFile) -> io::Result<(u8, u8, u64)> {
     const SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
     for base in [0u64, 512, 1024, 2048, 4096, 8192, 16384, 32768] {
         let mut head = [0u8; 16];
@@ -547,7 +547,7 @@ enum Decoded {
     Unreadable(String),
 }
 
-fn read_at(file: &mut File, at: u64, len: usize) -> io::Result<Option<Vec<u8>>> {
+fn read_at(file: &mut ModelFile, at: u64, len: usize) -> io::Result<Option<Vec<u8>>> {
     let mut out = vec![0u8; len];
     file.seek(SeekFrom::Start(at))?;
     Ok(file.read_exact(&mut out).ok().map(|()| out))
@@ -556,7 +556,7 @@ fn read_at(file: &mut File, at: u64, len: usize) -> io::Result<Option<Vec<u8>>> 
 /// Decodes the attribute message whose name starts at `name_at`, if the bytes before it are an
 /// attribute message header for a 13-byte name.
 fn decode_attribute(
-    file: &mut File,
+    file: &mut ModelFile,
     size: u64,
     name_at: u64,
     (offset_size, length_size, base): (u8, u8, u64),
@@ -689,7 +689,7 @@ fn text_of(bytes: &[u8]) -> Decoded {
 
 /// Reads object `index` of the global heap collection at `collection`.
 fn global_heap_object(
-    file: &mut File,
+    file: &mut ModelFile,
     size: u64,
     collection: u64,
     index: u32,
@@ -747,8 +747,8 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/fuzz")
             .join(name);
-        let mut file = File::open(path).unwrap();
-        let size = file.metadata().unwrap().len();
+        let size = std::fs::metadata(&path).unwrap().len();
+        let mut file = ModelFile::new(std::fs::File::open(path).unwrap());
         inspect_h5(&mut file, size).unwrap_or_default()
     }
 
@@ -779,6 +779,7 @@ mod tests {
         use std::io::Write;
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(bytes).unwrap();
+        let mut file = ModelFile::new(file);
         inspect_h5(&mut file, bytes.len() as u64).unwrap()
     }
 

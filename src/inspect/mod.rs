@@ -113,7 +113,7 @@ pub(crate) fn inspect(candidate: &Candidate, limits: ContainerLimits) -> Inspect
         facts: Vec::new(),
     };
     let mut file = match open_regular(candidate) {
-        Ok(Some(file)) => file,
+        Ok(Some(file)) => ModelFile::new(file),
         // It was a regular file when discovered and is something else now: never opened.
         Ok(None) => {
             inspection.facts.push(Fact::Unreadable {
@@ -129,10 +129,19 @@ pub(crate) fn inspect(candidate: &Candidate, limits: ContainerLimits) -> Inspect
         }
     };
     let _deadline = crate::deadline::Deadline::start(limits.max_seconds);
-    if let Err(error) = read_file(&mut file, &name, limits, &mut inspection) {
-        inspection.facts.push(Fact::Unreadable {
+    match read_file(&mut file, &name, limits, &mut inspection) {
+        Ok(()) => {}
+        // The per-file time budget ran out inside a reader: a limit, named in the problem.
+        Err(error) if error.kind() == io::ErrorKind::TimedOut => {
+            inspection.facts.push(Fact::ArchiveLimit {
+                member: None,
+                offset: None,
+                problem: error.to_string(),
+            });
+        }
+        Err(error) => inspection.facts.push(Fact::Unreadable {
             error: error.to_string(),
-        });
+        }),
     }
     inspection
 }
@@ -148,13 +157,16 @@ fn open_regular(candidate: &Candidate) -> io::Result<Option<File>> {
     Ok(meta.is_file().then_some(file))
 }
 
+/// The file a reader reads: every read fails once the file's time budget is spent.
+pub(crate) type ModelFile = crate::deadline::Timed<File>;
+
 fn read_file(
-    file: &mut File,
+    file: &mut ModelFile,
     name: &str,
     limits: pickles::ContainerLimits,
     inspection: &mut Inspection,
 ) -> io::Result<()> {
-    let size = file.metadata()?.len();
+    let size = file.get_ref().metadata()?.len();
     inspection.size = size;
     let mut prefix =
         Vec::with_capacity(identify::PREFIX_LEN.min(usize::try_from(size).unwrap_or(usize::MAX)));
@@ -206,7 +218,7 @@ fn read_file(
             | Format::Zip
             | Format::Tar,
         ) => inspection.facts.extend(pickles::inspect(
-            file,
+            file.get_mut(),
             inspection.size,
             &inspection.identity,
             limits,
@@ -216,3 +228,34 @@ fn read_file(
 }
 
 pub(crate) use crate::hash::hex;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reader_stops_when_the_time_budget_is_spent() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let limits = ContainerLimits {
+            max_seconds: 0,
+            ..ContainerLimits::DEFAULT
+        };
+        for rel in [
+            "formats/gguf/tiny.gguf",
+            "formats/onnx/tiny.onnx",
+            "formats/safetensors/model.safetensors",
+            "formats/pickle/proto2.pkl",
+        ] {
+            let candidate = Candidate {
+                display: rel.to_owned(),
+                path: root.join(rel),
+            };
+            let inspection = inspect(&candidate, limits);
+            let limited = inspection.facts.iter().any(|fact| {
+                matches!(fact, Fact::ArchiveLimit { problem, .. }
+                    if problem.contains("`models.max-seconds-per-file`: 0s"))
+            });
+            assert!(limited, "{rel}: {:?}", inspection.facts);
+        }
+    }
+}

@@ -4,10 +4,10 @@
 //! attributes count too. Tensor bytes are skipped, never read.
 
 use super::Fact;
+use super::ModelFile;
 use super::model_facts::ModelFact;
 use super::protowire::{Wire, WireError, WireType};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
 use std::io;
 
 /// Graphs nested deeper than this (If/Loop bodies inside bodies …) are refused.
@@ -33,7 +33,7 @@ struct Walk {
     local_functions: BTreeSet<(String, String)>,
 }
 
-pub(super) fn inspect(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
+pub(super) fn inspect(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fact>> {
     let mut wire = Wire::new(file)?;
     let mut walk = Walk::default();
     let mut facts = Vec::new();
@@ -68,7 +68,7 @@ pub(super) fn inspect(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
     Ok(facts)
 }
 
-fn model(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
+fn model(wire: &mut Wire<&mut ModelFile>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
     while let Some(field) = wire.next_field(end)? {
         match (field.number, field.wire) {
             (7, WireType::Len) => {
@@ -98,7 +98,7 @@ fn model(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(), Wi
     Ok(())
 }
 
-fn function(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
+fn function(wire: &mut Wire<&mut ModelFile>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
     let mut name = String::new();
     let mut domain = String::new();
     while let Some(field) = wire.next_field(end)? {
@@ -117,7 +117,7 @@ fn function(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(),
 }
 
 fn graph(
-    wire: &mut Wire<&mut File>,
+    wire: &mut Wire<&mut ModelFile>,
     end: u64,
     walk: &mut Walk,
     depth: u32,
@@ -143,7 +143,7 @@ fn graph(
 }
 
 fn node(
-    wire: &mut Wire<&mut File>,
+    wire: &mut Wire<&mut ModelFile>,
     end: u64,
     walk: &mut Walk,
     depth: u32,
@@ -176,7 +176,7 @@ fn node(
 }
 
 fn attribute(
-    wire: &mut Wire<&mut File>,
+    wire: &mut Wire<&mut ModelFile>,
     end: u64,
     walk: &mut Walk,
     depth: u32,
@@ -195,7 +195,11 @@ fn attribute(
     Ok(())
 }
 
-fn sparse_field(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
+fn sparse_field(
+    wire: &mut Wire<&mut ModelFile>,
+    end: u64,
+    walk: &mut Walk,
+) -> Result<(), WireError> {
     let sub = wire.len_end(end)?;
     while let Some(field) = wire.next_field(sub)? {
         match (field.number, field.wire) {
@@ -207,7 +211,11 @@ fn sparse_field(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result
 }
 
 /// A `TensorProto` field: its name and `external_data` `location`.
-fn tensor_field(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
+fn tensor_field(
+    wire: &mut Wire<&mut ModelFile>,
+    end: u64,
+    walk: &mut Walk,
+) -> Result<(), WireError> {
     let sub = wire.len_end(end)?;
     let at = wire.position();
     let mut name = String::new();
@@ -237,7 +245,7 @@ fn tensor_field(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result
 }
 
 /// A `StringStringEntryProto`; the value when the key is `location`.
-fn location_entry(wire: &mut Wire<&mut File>, end: u64) -> Result<Option<String>, WireError> {
+fn location_entry(wire: &mut Wire<&mut ModelFile>, end: u64) -> Result<Option<String>, WireError> {
     let sub = wire.len_end(end)?;
     let mut key = String::new();
     let mut value = None;

@@ -4,14 +4,14 @@
 //! are looked at only to say whether they hide a pickle (a polyglot).
 
 use super::Fact;
+use super::ModelFile;
 use crate::pickle::{self, Shape};
-use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// The largest header the reference implementation accepts (100 MB, `MAX_HEADER_SIZE`).
 const MAX_HEADER_LEN: u64 = 100_000_000;
 
-pub(super) fn inspect(file: &mut File, size: u64) -> io::Result<Fact> {
+pub(super) fn inspect(file: &mut ModelFile, size: u64) -> io::Result<Fact> {
     let invalid = |problem: String, offset: u64| Fact::SafetensorsInvalid {
         problem,
         offset,

@@ -10,10 +10,10 @@
 //! Keras configuration checks.
 
 use super::Fact;
+use super::ModelFile;
 use super::keras;
 use super::model_facts::ModelFact;
 use super::protowire::{Wire, WireError, WireType};
-use std::fs::File;
 use std::io;
 
 /// Ops that run Python or read, write or list files, whatever the graph does with them.
@@ -82,7 +82,7 @@ struct Walk {
     saver_scopes: Vec<String>,
 }
 
-pub(super) fn inspect(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
+pub(super) fn inspect(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fact>> {
     let mut wire = Wire::new(file)?;
     let mut walk = Walk::default();
     let mut facts = Vec::new();
@@ -108,7 +108,7 @@ pub(super) fn inspect(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
 
 /// A file named `saved_model.pb` that identification did not recognise: the walker says where it
 /// breaks, or else that it is not a SavedModel.
-pub(super) fn inspect_unidentified(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
+pub(super) fn inspect_unidentified(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fact>> {
     let mut facts = inspect(file, size)?;
     if !facts
         .iter()
@@ -156,7 +156,11 @@ fn saver_owns(node: &Node, scopes: &[String]) -> bool {
     }
 }
 
-fn saved_model(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
+fn saved_model(
+    wire: &mut Wire<&mut ModelFile>,
+    end: u64,
+    walk: &mut Walk,
+) -> Result<(), WireError> {
     while let Some(field) = wire.next_field(end)? {
         match (field.number, field.wire) {
             (2, WireType::Len) => {
@@ -169,7 +173,7 @@ fn saved_model(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<
     Ok(())
 }
 
-fn meta_graph(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
+fn meta_graph(wire: &mut Wire<&mut ModelFile>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
     while let Some(field) = wire.next_field(end)? {
         match (field.number, field.wire) {
             (2, WireType::Len) => {
@@ -197,7 +201,7 @@ fn meta_graph(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(
     Ok(())
 }
 
-fn graph_def(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
+fn graph_def(wire: &mut Wire<&mut ModelFile>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
     while let Some(field) = wire.next_field(end)? {
         match (field.number, field.wire) {
             (1, WireType::Len) => {
@@ -222,7 +226,11 @@ fn graph_def(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<()
     Ok(())
 }
 
-fn function_def(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result<(), WireError> {
+fn function_def(
+    wire: &mut Wire<&mut ModelFile>,
+    end: u64,
+    walk: &mut Walk,
+) -> Result<(), WireError> {
     let first = walk.nodes.len();
     let mut name = String::new();
     while let Some(field) = wire.next_field(end)? {
@@ -251,7 +259,7 @@ fn function_def(wire: &mut Wire<&mut File>, end: u64, walk: &mut Walk) -> Result
 }
 
 fn node_def(
-    wire: &mut Wire<&mut File>,
+    wire: &mut Wire<&mut ModelFile>,
     end: u64,
     walk: &mut Walk,
     function: Option<String>,
@@ -278,7 +286,7 @@ fn node_def(
 }
 
 /// `keras_metadata.pb` (`SavedMetadata`): nodes (1) whose `metadata` (5) is Keras JSON.
-pub(super) fn inspect_keras_metadata(file: &mut File, size: u64) -> io::Result<Vec<Fact>> {
+pub(super) fn inspect_keras_metadata(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fact>> {
     let mut wire = Wire::new(file)?;
     let mut facts = Vec::new();
     let mut metadata = Vec::new();
