@@ -138,6 +138,13 @@ fn evaluate(
         max_members: policy.models.max_archive_members,
         max_uncompressed: policy.models.max_uncompressed_size,
         max_seconds: policy.models.max_seconds_per_file,
+        pickle: crate::pickle::machine::Limits {
+            opcodes: policy.models.max_pickle_opcodes,
+            stack: usize::try_from(policy.models.max_pickle_stack).unwrap_or(usize::MAX),
+            memo: usize::try_from(policy.models.max_pickle_memo).unwrap_or(usize::MAX),
+            depth: u8::try_from(policy.models.max_nesting_depth).unwrap_or(u8::MAX),
+            ..crate::pickle::machine::Limits::DEFAULT
+        },
     };
     let canonical_root =
         check_root.map(|root| std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()));

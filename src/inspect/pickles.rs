@@ -16,15 +16,13 @@ use super::Fact;
 use super::zip::{self, Blob, Entry};
 use crate::format::Format;
 use crate::identify::{self, Identity};
-use crate::pickle::machine::{Limits, Value};
+use crate::pickle::machine::{Limit, Limits, Value};
 use crate::pickle::source::{Inner, Source};
 use crate::pickle::{self, Ending, StreamReport};
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::Read;
 
-/// Archives nested deeper than this are not opened.
-const MAX_DEPTH: u8 = 4;
 /// A deflated nested archive is inflated in memory up to this size.
 const MAX_NESTED_IN_MEMORY: u64 = 256 * 1024 * 1024;
 /// How much of a member is read to tell what it is.
@@ -37,6 +35,8 @@ pub(crate) struct ContainerLimits {
     pub(crate) max_uncompressed: u64,
     /// The time budget of one file, in seconds.
     pub(crate) max_seconds: u64,
+    /// The pickle machine's limits; `depth` also bounds archives inside archives.
+    pub(crate) pickle: Limits,
 }
 
 impl ContainerLimits {
@@ -45,7 +45,20 @@ impl ContainerLimits {
         max_members: 10_000,
         max_uncompressed: 64 * 1024 * 1024 * 1024,
         max_seconds: 120,
+        pickle: Limits::DEFAULT,
     };
+
+    /// "what (`models.KEY`: value)": a limit as reports name it, with the policy key that sets it.
+    fn describe(&self, what: Limit) -> String {
+        let (key, value) = match what {
+            Limit::Opcodes => ("max-pickle-opcodes", self.pickle.opcodes),
+            Limit::Stack | Limit::Marks => ("max-pickle-stack", self.pickle.stack as u64),
+            Limit::Memo => ("max-pickle-memo", self.pickle.memo as u64),
+            Limit::Depth => ("max-nesting-depth", u64::from(self.pickle.depth)),
+            Limit::Decompressed => ("max-uncompressed-size", self.max_uncompressed),
+        };
+        format!("{} (`models.{key}`: {value})", what.what())
+    }
 }
 
 struct Reader<'f> {
@@ -67,7 +80,7 @@ pub(crate) fn inspect(
     let mut facts = Vec::new();
     let mut reader = Reader {
         facts: &mut facts,
-        limits: Limits::default(),
+        limits: container.pickle,
         container,
         budget: container.max_uncompressed,
         members: 0,
@@ -134,7 +147,7 @@ impl Reader<'_> {
                     at,
                     None,
                     format!(
-                        "more than {} archive members to open (models.max-archive-members)",
+                        "more than {} archive members to open (`models.max-archive-members`)",
                         self.container.max_members
                     ),
                 );
@@ -164,7 +177,8 @@ impl Reader<'_> {
                 problem,
             }),
             Some(Ending::Limit { offset, what }) => {
-                self.limit(member, Some(offset), format!("limit reached: {what}"));
+                let limit = self.container.describe(what);
+                self.limit(member, Some(offset), format!("limit reached: {limit}"));
             }
             Some(Ending::Io(error)) => self.unreadable(member, error),
         }
@@ -407,8 +421,9 @@ impl Reader<'_> {
                 Vec::new()
             }
             Kind::Zip | Kind::Tar => {
-                if depth + 1 >= MAX_DEPTH {
-                    self.limit(Some(&name), None, "archives nested too deeply");
+                if depth + 1 >= self.limits.depth {
+                    let limit = self.container.describe(Limit::Depth);
+                    self.limit(Some(&name), None, format!("limit reached: {limit}"));
                 } else if matches!(kind, Kind::Zip) {
                     self.zip(&content, &name, depth + 1);
                 } else {
@@ -492,8 +507,9 @@ impl Reader<'_> {
                 }
                 Kind::Compressed(kind) => self.compressed(&content, kind, Some(&label)),
                 Kind::Npy => self.npy(&content, Some(&label)),
-                Kind::Zip | Kind::Tar if depth + 1 >= MAX_DEPTH => {
-                    self.limit(Some(&label), None, "archives nested too deeply");
+                Kind::Zip | Kind::Tar if depth + 1 >= self.limits.depth => {
+                    let limit = self.container.describe(Limit::Depth);
+                    self.limit(Some(&label), None, format!("limit reached: {limit}"));
                 }
                 Kind::Zip => self.zip(&content, &label, depth + 1),
                 Kind::Tar => self.tar(&content, Some(&label), false, depth + 1),
@@ -783,7 +799,7 @@ mod fuzz {
                 ContainerLimits {
                     max_members: 1000,
                     max_uncompressed: 1 << 26,
-                    max_seconds: 120,
+                    ..ContainerLimits::DEFAULT
                 },
             );
         }

@@ -115,10 +115,15 @@ pub(crate) static ARCHIVE_LIMIT: Rule = Rule {
     waiver_needs_sha256: false,
     docs: "\
 ## What it checks
-Limits that keep a hostile file from exhausting memory or time: archive members gate opens
-(`models.max-archive-members`; the tensor storages a checkpoint's pickle names are never opened
-and do not count), decompressed bytes (`models.max-uncompressed-size`), archive
-nesting depth, and per pickle the number of opcodes, stack and memo entries.
+Limits that keep a hostile file from exhausting memory or time. Each is a policy key, and the
+finding names the key and its value:
+- archive members gate opens (`models.max-archive-members`, 10000; the tensor storages a
+  checkpoint's pickle names are never opened and do not count);
+- decompressed bytes per file (`models.max-uncompressed-size`, 64GiB);
+- the time budget of one file (`models.max-seconds-per-file`, 120);
+- archives inside archives and pickles inside pickles (`models.max-nesting-depth`, 4);
+- per pickle: opcodes (`models.max-pickle-opcodes`, 100000000), stack entries and marks
+  (`models.max-pickle-stack`, 1000000) and memo entries (`models.max-pickle-memo`, 8000000).
 
 ## Why
 Zip bombs, decompression bombs and billion-laughs pickles are denial-of-service attacks on the
@@ -130,6 +135,7 @@ If the file is legitimate, raise the policy limit:
 models:
   max-archive-members: 50000
   max-uncompressed-size: 200GiB
+  max-pickle-opcodes: 500000000
 ```",
 };
 
@@ -188,7 +194,7 @@ pub(super) fn judge(policy: &Policy, inspection: &Inspection, out: &mut Vec<Find
                     .at(path, format!("stopped reading: {problem}"))
                     .member(member.clone())
                     .evidence("problem", problem.as_str())
-                    .help("if the file is legitimate, raise `models.max-archive-members` or `models.max-uncompressed-size`");
+                    .help("if the file is legitimate, raise the `models.max-*` limit the message names");
                 match offset {
                     Some(offset) => finding.offset(*offset),
                     None => finding,

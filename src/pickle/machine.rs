@@ -37,16 +37,46 @@ pub(crate) struct Limits {
     pub(crate) depth: u8,
 }
 
+/// Which limit of [`Limits`] (or the file's decompression budget) a stream ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    Opcodes,
+    Stack,
+    Marks,
+    Memo,
+    Depth,
+    Decompressed,
+}
+
+impl Limit {
+    /// What was counted, in words.
+    pub(crate) fn what(self) -> &'static str {
+        match self {
+            Limit::Opcodes => "opcodes per pickle",
+            Limit::Stack => "pickle stack size",
+            Limit::Marks => "pickle mark count",
+            Limit::Memo => "pickle memo size",
+            Limit::Depth => "nesting depth",
+            Limit::Decompressed => "decompressed bytes",
+        }
+    }
+}
+
+impl Limits {
+    /// The built-in default policy's limits.
+    pub(crate) const DEFAULT: Self = Self {
+        opcodes: 100_000_000,
+        stack: 1_000_000,
+        memo: 8_000_000,
+        lookahead: 1 << 20,
+        cells: 1_000_000,
+        depth: 4,
+    };
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            opcodes: 100_000_000,
-            stack: 1_000_000,
-            memo: 8_000_000,
-            lookahead: 1 << 20,
-            cells: 1_000_000,
-            depth: 4,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -162,7 +192,7 @@ pub(crate) enum End {
     /// A loader would stop with an error here (after running everything before it).
     Malformed { offset: u64, problem: String },
     /// A limit was reached.
-    Limit { offset: u64, what: &'static str },
+    Limit { offset: u64, what: Limit },
     /// The underlying reader failed.
     Io(String),
 }
@@ -384,7 +414,7 @@ impl Machine<'_, '_, '_, '_> {
             if self.opcodes > self.limits.opcodes {
                 return End::Limit {
                     offset: self.source.offset(),
-                    what: "opcodes per pickle",
+                    what: Limit::Opcodes,
                 };
             }
             match self.step() {
@@ -394,7 +424,7 @@ impl Machine<'_, '_, '_, '_> {
                 Err(SourceError::Budget) => {
                     return End::Limit {
                         offset: self.source.offset(),
-                        what: "decompressed bytes",
+                        what: Limit::Decompressed,
                     };
                 }
             }
@@ -412,7 +442,7 @@ impl Machine<'_, '_, '_, '_> {
         if self.len() >= self.limits.stack {
             return Some(Step::Done(End::Limit {
                 offset: self.source.offset(),
-                what: "pickle stack size",
+                what: Limit::Stack,
             }));
         }
         self.stack.push(value);
@@ -619,7 +649,7 @@ impl Machine<'_, '_, '_, '_> {
                 if self.marks.len() >= self.limits.stack {
                     return Step::Done(End::Limit {
                         offset: at,
-                        what: "pickle mark count",
+                        what: Limit::Marks,
                     });
                 }
                 self.marks.push(self.len());
@@ -874,7 +904,7 @@ impl Machine<'_, '_, '_, '_> {
                 if self.memo.len() >= self.limits.memo {
                     return Step::Done(End::Limit {
                         offset: at,
-                        what: "pickle memo size",
+                        what: Limit::Memo,
                     });
                 }
                 self.memo.own.insert(key, value);
@@ -1042,7 +1072,7 @@ impl Machine<'_, '_, '_, '_> {
             if self.depth >= self.limits.depth {
                 return Step::Done(End::Limit {
                     offset: at,
-                    what: "nested pickle depth",
+                    what: Limit::Depth,
                 });
             }
             let mut nested = Machine {
@@ -1084,7 +1114,7 @@ impl Machine<'_, '_, '_, '_> {
                 Err(SourceError::Budget) => {
                     return Step::Done(End::Limit {
                         offset: at,
-                        what: "decompressed bytes",
+                        what: Limit::Decompressed,
                     });
                 }
                 Err(SourceError::Io(e)) => return Step::Done(End::Io(e.to_string())),
@@ -1149,7 +1179,7 @@ impl Machine<'_, '_, '_, '_> {
                 Err(SourceError::Budget) => {
                     return Some(Step::Done(End::Limit {
                         offset: start,
-                        what: "decompressed bytes",
+                        what: Limit::Decompressed,
                     }));
                 }
                 Err(SourceError::Io(e)) => return Some(Step::Done(End::Io(e.to_string()))),

@@ -5,14 +5,14 @@
 pub(crate) mod machine;
 pub(crate) mod source;
 
-use machine::{Collector, End, Limits, Value};
+use machine::{Collector, End, Limit, Limits, Value};
 use source::Source;
 
 /// How a stream of stacked pickles ended, when it did not end cleanly.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Ending {
     Malformed { offset: u64, problem: String },
-    Limit { offset: u64, what: &'static str },
+    Limit { offset: u64, what: Limit },
     Io(String),
 }
 
@@ -51,7 +51,7 @@ pub(crate) fn scan_stream(
             Err(source::SourceError::Budget) => {
                 report.ending = Some(Ending::Limit {
                     offset: source.offset(),
-                    what: "decompressed bytes",
+                    what: Limit::Decompressed,
                 });
                 break;
             }

@@ -47,6 +47,11 @@ pub(crate) struct Models {
     pub(crate) max_archive_members: u64,
     pub(crate) max_uncompressed_size: u64,
     pub(crate) max_seconds_per_file: u64,
+    /// Archives inside archives, and pickles nested in pickles (joblib object arrays).
+    pub(crate) max_nesting_depth: u64,
+    pub(crate) max_pickle_opcodes: u64,
+    pub(crate) max_pickle_stack: u64,
+    pub(crate) max_pickle_memo: u64,
 }
 
 #[derive(Debug, Default)]

@@ -29,6 +29,10 @@ const MODELS_KEYS: &[&str] = &[
     "max-archive-members",
     "max-uncompressed-size",
     "max-seconds-per-file",
+    "max-nesting-depth",
+    "max-pickle-opcodes",
+    "max-pickle-stack",
+    "max-pickle-memo",
 ];
 const PICKLE_KEYS: &[&str] = &["allow-presets", "allow-globals"];
 const DATASETS_KEYS: &[&str] = &["files", "manifests", "unlisted"];
@@ -55,6 +59,12 @@ const DEFAULT_PRESETS: &[&str] = &["pytorch", "numpy", "joblib"];
 const DEFAULT_MAX_ARCHIVE_MEMBERS: u64 = 10_000;
 const DEFAULT_MAX_UNCOMPRESSED: u64 = 64 * 1024 * 1024 * 1024;
 const DEFAULT_MAX_SECONDS_PER_FILE: u64 = 120;
+const DEFAULT_MAX_NESTING_DEPTH: u64 = 4;
+/// Deeper nesting than this is never a real model; the cap keeps the key from disabling the limit.
+const MOST_NESTING_DEPTH: u64 = 32;
+const DEFAULT_MAX_PICKLE_OPCODES: u64 = 100_000_000;
+const DEFAULT_MAX_PICKLE_STACK: u64 = 1_000_000;
+const DEFAULT_MAX_PICKLE_MEMO: u64 = 8_000_000;
 
 pub(super) fn validate(source: &PolicySource) -> Result<Policy, PolicyError> {
     let mut cx = Cx {
@@ -392,6 +402,10 @@ impl<'a> Cx<'a> {
             max_archive_members: DEFAULT_MAX_ARCHIVE_MEMBERS,
             max_uncompressed_size: DEFAULT_MAX_UNCOMPRESSED,
             max_seconds_per_file: DEFAULT_MAX_SECONDS_PER_FILE,
+            max_nesting_depth: DEFAULT_MAX_NESTING_DEPTH,
+            max_pickle_opcodes: DEFAULT_MAX_PICKLE_OPCODES,
+            max_pickle_stack: DEFAULT_MAX_PICKLE_STACK,
+            max_pickle_memo: DEFAULT_MAX_PICKLE_MEMO,
         };
         let Some(fields) = node.and_then(|n| self.fields(n, "models", MODELS_KEYS)) else {
             return models;
@@ -470,21 +484,8 @@ impl<'a> Cx<'a> {
         {
             models.remote_code = level;
         }
-        if let Some(node) = fields.get("max-archive-members") {
-            match &node.value {
-                Value::Int(n) if *n > 0 => {
-                    models.max_archive_members = u64::try_from(*n).unwrap_or(u64::MAX)
-                }
-                other => self.error(
-                    node.span,
-                    format!(
-                        "`models.max-archive-members` must be a positive whole number, found {}",
-                        other.kind()
-                    ),
-                    "expected a number above 0",
-                    None,
-                ),
-            }
+        if let Some(n) = self.positive_whole(&fields, "max-archive-members", "", u64::MAX) {
+            models.max_archive_members = n;
         }
         if let Some(node) = fields.get("max-uncompressed-size") {
             let text = self.string(node, "models.max-uncompressed-size");
@@ -494,23 +495,58 @@ impl<'a> Cx<'a> {
                 None => {}
             }
         }
-        if let Some(node) = fields.get("max-seconds-per-file") {
-            match &node.value {
-                Value::Int(n) if *n > 0 => {
-                    models.max_seconds_per_file = u64::try_from(*n).unwrap_or(u64::MAX)
-                }
-                other => self.error(
-                    node.span,
-                    format!(
-                        "`models.max-seconds-per-file` must be a positive whole number of seconds, found {}",
-                        other.kind()
-                    ),
-                    "expected a number above 0",
-                    None,
-                ),
-            }
+        if let Some(n) =
+            self.positive_whole(&fields, "max-seconds-per-file", " of seconds", u64::MAX)
+        {
+            models.max_seconds_per_file = n;
+        }
+        if let Some(n) = self.positive_whole(&fields, "max-nesting-depth", "", MOST_NESTING_DEPTH) {
+            models.max_nesting_depth = n;
+        }
+        if let Some(n) = self.positive_whole(&fields, "max-pickle-opcodes", "", u64::MAX) {
+            models.max_pickle_opcodes = n;
+        }
+        if let Some(n) = self.positive_whole(&fields, "max-pickle-stack", "", u64::MAX) {
+            models.max_pickle_stack = n;
+        }
+        if let Some(n) = self.positive_whole(&fields, "max-pickle-memo", "", u64::MAX) {
+            models.max_pickle_memo = n;
         }
         models
+    }
+
+    /// `models.KEY` as a whole number from 1 to `most`; an error pointing at the value otherwise.
+    fn positive_whole(
+        &mut self,
+        fields: &BTreeMap<String, &Node>,
+        key: &str,
+        unit: &str,
+        most: u64,
+    ) -> Option<u64> {
+        let node = fields.get(key)?;
+        match &node.value {
+            Value::Int(n) if *n > 0 && u64::try_from(*n).is_ok_and(|n| n <= most) => {
+                u64::try_from(*n).ok()
+            }
+            other => {
+                let range = if most == u64::MAX {
+                    "expected a number above 0".to_owned()
+                } else {
+                    format!("expected a number from 1 to {most}")
+                };
+                let found = match other {
+                    Value::Int(n) => n.to_string(),
+                    other => other.kind().to_owned(),
+                };
+                self.error(
+                    node.span,
+                    format!("`models.{key}` must be a positive whole number{unit}, found {found}"),
+                    range,
+                    None,
+                );
+                None
+            }
+        }
     }
 
     fn datasets(&mut self, node: Option<&Node>) -> Datasets {

@@ -675,3 +675,76 @@ fn tensor_storages_are_never_opened_or_counted() {
     assert_eq!(findings(&report).len(), 1, "{out}");
     assert_eq!(findings(&report)[0]["rule"], "archive-limit", "{out}");
 }
+
+#[test]
+fn every_pickle_limit_is_a_policy_key_named_with_its_value() {
+    // protocol 2: four short strings pushed and memoized, a tuple of them, STOP.
+    let pickle = b"\x80\x02X\x01\x00\x00\x00aq\x00X\x01\x00\x00\x00bq\x01X\x01\x00\x00\x00cq\x02X\x01\x00\x00\x00dq\x03(h\x00h\x01h\x02h\x03tq\x04.";
+    let cases = [
+        (
+            "max-pickle-opcodes: 5",
+            "opcodes per pickle (`models.max-pickle-opcodes`: 5)",
+        ),
+        (
+            "max-pickle-stack: 2",
+            "pickle stack size (`models.max-pickle-stack`: 2)",
+        ),
+        (
+            "max-pickle-memo: 2",
+            "pickle memo size (`models.max-pickle-memo`: 2)",
+        ),
+    ];
+    for (setting, named) in cases {
+        let repo = Repo::new();
+        repo.write("data.pkl", pickle);
+        repo.policy(&format!("version: 1\nmodels:\n  {setting}\n"));
+        let out = repo.check().args(["--format", "json"]).run();
+        out.code(1);
+        let report = out.json();
+        let messages: Vec<&str> = findings(&report)
+            .iter()
+            .filter(|f| f["rule"] == "archive-limit")
+            .filter_map(|f| f["message"].as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [format!("stopped reading: limit reached: {named}")],
+            "{setting}\n{out}"
+        );
+    }
+
+    // Under the defaults the same pickle is clean.
+    let repo = Repo::new();
+    repo.write("data.pkl", pickle);
+    repo.check().args(["--format", "json"]).run().code(0);
+
+    // Archives inside archives: nested.zip holds a zip inside a zip.
+    let repo = Repo::new();
+    repo.copy_fixture("pickles/malicious/nested.zip", "nested.zip");
+    repo.policy("version: 1\nmodels:\n  max-nesting-depth: 1\n");
+    let out = repo.check().args(["--format", "json"]).run();
+    out.code(1);
+    let report = out.json();
+    assert!(
+        findings(&report)
+            .iter()
+            .any(|f| f["rule"] == "archive-limit"
+                && f["message"].as_str().is_some_and(
+                    |m| m.ends_with("limit reached: nesting depth (`models.max-nesting-depth`: 1)")
+                )),
+        "{out}"
+    );
+}
+
+#[test]
+fn nesting_depth_past_its_cap_is_a_policy_error() {
+    let repo = Repo::new();
+    repo.policy("version: 1\nmodels:\n  max-nesting-depth: 99\n");
+    let out = repo.check().run();
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains("`models.max-nesting-depth` must be a positive whole number, found 99"),
+        "{out}"
+    );
+}

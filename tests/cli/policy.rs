@@ -422,7 +422,7 @@ fn every_error_is_reported_at_once() {
           |
           = help: presets: pytorch, numpy, joblib, sklearn, transformers
 
-        error: `models.max-archive-members` must be a positive whole number, found an integer (line 9, column 24)
+        error: `models.max-archive-members` must be a positive whole number, found -1 (line 9, column 24)
          --> .gate.yml:9:24
           |
         9 |   max-archive-members: -1
