@@ -22,12 +22,8 @@ fn read_toml_lock(
     origin: fn(&DeTable<'_>) -> (LockedSource, Vec<String>),
 ) -> Facts {
     let mut facts = Facts::default();
-    let doc = match Doc::parse(file, text) {
-        Ok(doc) => doc,
-        Err(problem) => {
-            facts.problems.push(problem);
-            return facts;
-        }
+    let Some(doc) = Doc::parse_into(file, text, &mut facts) else {
+        return facts;
     };
     for (value, package) in tt::tables(doc.top(), &[array]) {
         let Some(name) = tt::field(package, "name") else {

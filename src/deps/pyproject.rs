@@ -152,12 +152,8 @@ pub(crate) fn pip_view(file: &SourceFile<'_>, text: &str) -> Vec<Requirement> {
 /// Reads `pyproject.toml`.
 pub(crate) fn read_pyproject(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut facts = Facts::default();
-    let doc = match Doc::parse(file, text) {
-        Ok(doc) => doc,
-        Err(problem) => {
-            facts.problems.push(problem);
-            return facts;
-        }
+    let Some(doc) = Doc::parse_into(file, text, &mut facts) else {
+        return facts;
     };
     let top = doc.top();
     let tool = |name: &str| tt::path(top, &["tool", name]).and_then(tt::table);
@@ -195,12 +191,8 @@ pub(crate) fn read_pyproject(file: &SourceFile<'_>, text: &str) -> Facts {
 /// Reads `uv.toml` (the same settings as `[tool.uv]`, at the top level).
 pub(crate) fn read_uv_toml(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut facts = Facts::default();
-    let doc = match Doc::parse(file, text) {
-        Ok(doc) => doc,
-        Err(problem) => {
-            facts.problems.push(problem);
-            return facts;
-        }
+    let Some(doc) = Doc::parse_into(file, text, &mut facts) else {
+        return facts;
     };
     let at = Location::new(file.display, 1, 1);
     let install = uv_install(&doc, doc.top(), &mut facts, at, file.display);
@@ -567,12 +559,8 @@ fn pdm_install(doc: &Doc<'_>, pdm: &DeTable<'_>, facts: &mut Facts, at: Location
 /// `[dev-packages]` with `index =`, `[pipenv] install_search_all_sources`.
 pub(crate) fn read_pipfile(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut facts = Facts::default();
-    let doc = match Doc::parse(file, text) {
-        Ok(doc) => doc,
-        Err(problem) => {
-            facts.problems.push(problem);
-            return facts;
-        }
+    let Some(doc) = Doc::parse_into(file, text, &mut facts) else {
+        return facts;
     };
     let top = doc.top();
     let mut indexes = Vec::new();

@@ -15,6 +15,17 @@ pub(crate) struct Doc<'i> {
 }
 
 impl<'i> Doc<'i> {
+    /// Parses, or records the problem in `facts` and returns `None`.
+    pub(crate) fn parse_into(
+        file: &SourceFile<'i>,
+        text: &'i str,
+        facts: &mut super::Facts,
+    ) -> Option<Self> {
+        Self::parse(file, text)
+            .map_err(|problem| facts.problems.push(problem))
+            .ok()
+    }
+
     /// Parses, or returns the problem pointing at the syntax error.
     pub(crate) fn parse(file: &SourceFile<'i>, text: &'i str) -> Result<Self, Problem> {
         let lines = LineIndex::new(text);
