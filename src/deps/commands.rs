@@ -10,7 +10,7 @@ use super::{
     Facts, Index, Install, Location, Origin, Problem, ProblemKind, Requirement, Role, SourceFile,
     Tool, inside_root, names,
 };
-use crate::policy::yaml::{self, Node, Value};
+use crate::policy::yaml::{Node, Value};
 use std::path::Path;
 
 /// An environment setting that changes where pip or uv look.
@@ -568,18 +568,8 @@ pub(crate) fn read_script(file: &SourceFile<'_>, text: &str) -> Facts {
 /// workflow's, its job's, its step's).
 pub(crate) fn read_workflow(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut facts = Facts::default();
-    let tree = match yaml::parse(text) {
-        Ok(Some(tree)) => tree,
-        Ok(None) => return facts,
-        Err(error) => {
-            facts.problems.push(Problem {
-                kind: ProblemKind::Invalid,
-                message: format!("not valid YAML, so GitHub rejects the workflow: {error}"),
-                evidence: String::new(),
-                at: Location::new(file.display, 1, 1),
-            });
-            return facts;
-        }
+    let Some(tree) = facts.parse_yaml(file, text, "GitHub") else {
+        return facts;
     };
     let mut runs = Vec::new();
     let mut settings = Vec::new();

@@ -4,23 +4,13 @@
 //! are not judged against the PyPI policy.
 
 use super::requirements::Walker;
-use super::{Facts, Location, Problem, ProblemKind, SourceFile, Tool};
-use crate::policy::yaml::{self, Value};
+use super::{Facts, Location, SourceFile, Tool};
+use crate::policy::yaml::Value;
 
 pub(crate) fn read_environment(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut facts = Facts::default();
-    let tree = match yaml::parse(text) {
-        Ok(Some(tree)) => tree,
-        Ok(None) => return facts,
-        Err(error) => {
-            facts.problems.push(Problem {
-                kind: ProblemKind::Invalid,
-                message: format!("not valid YAML, so conda rejects it: {error}"),
-                evidence: String::new(),
-                at: Location::new(file.display, 1, 1),
-            });
-            return facts;
-        }
+    let Some(tree) = facts.parse_yaml(file, text, "conda") else {
+        return facts;
     };
     let Value::Map(top) = &tree.value else {
         return facts;

@@ -222,6 +222,29 @@ pub(crate) struct Facts {
 }
 
 impl Facts {
+    /// Parses a YAML file, or records where and why `tool` rejects it and returns `None` (also
+    /// for an empty file, which declares nothing).
+    pub(crate) fn parse_yaml(
+        &mut self,
+        file: &SourceFile<'_>,
+        text: &str,
+        tool: &str,
+    ) -> Option<crate::policy::yaml::Node> {
+        match crate::policy::yaml::parse(text) {
+            Ok(tree) => tree,
+            Err(error) => {
+                let (line, column, message) = crate::policy::yaml::error_position(&error);
+                self.problems.push(Problem {
+                    kind: ProblemKind::Invalid,
+                    message: format!("not valid YAML, so {tool} rejects it: {message}"),
+                    evidence: String::new(),
+                    at: Location::new(file.display, line, column.unwrap_or(1)),
+                });
+                None
+            }
+        }
+    }
+
     fn extend(&mut self, other: Facts) {
         self.installs.extend(other.installs);
         self.locked.extend(other.locked);

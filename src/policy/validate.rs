@@ -140,7 +140,7 @@ impl<'a> Cx<'a> {
                         }),
                         len: 1,
                     },
-                    strip_position(&error.without_snippet().to_string()),
+                    yaml::strip_position(&error.without_snippet().to_string()),
                 )
             }
             None => (
@@ -150,7 +150,7 @@ impl<'a> Cx<'a> {
                     start: 0,
                     len: 0,
                 },
-                strip_position(&error.without_snippet().to_string()),
+                yaml::strip_position(&error.without_snippet().to_string()),
             ),
         };
         let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
@@ -1064,30 +1064,6 @@ fn ellipsize(text: &str) -> String {
     } else {
         text.to_owned()
     }
-}
-
-fn strip_position(message: &str) -> String {
-    let message = message.trim().trim_start_matches("error: ");
-    let first_line = message.lines().next().unwrap_or(message);
-    let message = match first_line.split_once(": ") {
-        Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => rest,
-        _ => first_line,
-    };
-    // The parser may also end its message with the position; the diagnostic states it once.
-    match message.rsplit_once(" at line ") {
-        Some((head, tail)) if is_position(tail) => head.to_owned(),
-        _ => message.to_owned(),
-    }
-}
-
-/// `N, column M`, as parsers spell a position.
-fn is_position(text: &str) -> bool {
-    text.split_once(", column ").is_some_and(|(line, column)| {
-        !line.is_empty()
-            && !column.is_empty()
-            && line.bytes().all(|b| b.is_ascii_digit())
-            && column.bytes().all(|b| b.is_ascii_digit())
-    })
 }
 
 fn offset_of(text: &str, line: u64, column: u64) -> usize {

@@ -94,6 +94,47 @@ pub(crate) fn parse(source: &str) -> Result<Option<Node>, serde_saphyr::Error> {
     Ok(node.map(into_node))
 }
 
+/// Where a syntax error is (1-based line, and column when the parser knows it) and its message's
+/// first line without the snippet.
+pub(crate) fn error_position(error: &serde_saphyr::Error) -> (u32, Option<u32>, String) {
+    let (line, column) = error.location().map_or((1, None), |l| {
+        (
+            u32::try_from(l.line()).unwrap_or(u32::MAX),
+            u32::try_from(l.column()).ok(),
+        )
+    });
+    (
+        line,
+        column,
+        strip_position(&error.without_snippet().to_string()),
+    )
+}
+
+/// A parser message without the position it repeats (the diagnostic states it once).
+pub(crate) fn strip_position(message: &str) -> String {
+    let message = message.trim().trim_start_matches("error: ");
+    let first_line = message.lines().next().unwrap_or(message);
+    let message = match first_line.split_once(": ") {
+        Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => rest,
+        _ => first_line,
+    };
+    // The parser may also end its message with the position; the diagnostic states it once.
+    match message.rsplit_once(" at line ") {
+        Some((head, tail)) if is_position(tail) => head.to_owned(),
+        _ => message.to_owned(),
+    }
+}
+
+/// `N, column M`, as parsers spell a position.
+fn is_position(text: &str) -> bool {
+    text.split_once(", column ").is_some_and(|(line, column)| {
+        !line.is_empty()
+            && !column.is_empty()
+            && line.bytes().all(|b| b.is_ascii_digit())
+            && column.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 fn into_node(spanned: Spanned<RawValue>) -> Node {
     let span = Span::from_location(&spanned.referenced);
     let value = match spanned.value {

@@ -801,6 +801,45 @@ dependencies:
 }
 
 #[test]
+fn invalid_yaml_dependency_files_point_at_the_syntax_error() {
+    let repo = repo_with(
+        STRICT,
+        &[
+            (
+                "environment.yml",
+                "name: x\ndependencies:\n  - pip:\n      - [unclosed\n",
+            ),
+            (
+                ".github/workflows/ci.yml",
+                "on: push\njobs:\n  a:\n    steps:\n      - run: \"pip install x\n",
+            ),
+        ],
+    );
+    let report = run_json(&repo, 1);
+    let invalid: Vec<(String, u64)> = findings_of(&report, "requirements-invalid")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_owned(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        invalid,
+        [
+            (".github/workflows/ci.yml".to_owned(), 6),
+            ("environment.yml".to_owned(), 4),
+        ],
+        "{report:#}"
+    );
+    for finding in findings_of(&report, "requirements-invalid") {
+        let message = finding["message"].as_str().unwrap_or_default();
+        assert!(message.contains("not valid YAML, so "), "{message}");
+    }
+}
+
+#[test]
 fn pylock_sources_and_vcs_commits() {
     let pylock = r#"lock-version = "1.0"
 created-by = "pip"

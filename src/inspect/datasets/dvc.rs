@@ -45,14 +45,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
         Ok(Some(root)) => root,
         Ok(None) => return parsed,
         Err(error) => {
-            let (line, column) = error.location().map_or((1, None), |l| {
-                (
-                    u32::try_from(l.line()).unwrap_or(u32::MAX),
-                    u32::try_from(l.column()).ok(),
-                )
-            });
-            let message = error.without_snippet().to_string();
-            let first = message.lines().next().unwrap_or_default().to_owned();
+            let (line, column, first) = yaml::error_position(&error);
             parsed
                 .problems
                 .push(problem(line, column, &format!("invalid YAML: {first}")));
