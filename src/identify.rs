@@ -234,8 +234,12 @@ fn compressed_pickle(bytes: &[u8], whole: Option<&mut dyn Read>) -> Option<Ident
         _ => (Box::new(bytes), cut),
     };
     let peek = compression::peek(detected.compression, input, PEEK);
-    let ran_out = partial && peek.used_up();
-    let unreadable = detected.certain && peek.failed;
+    // Decoders fail where a cut-off prefix ends; that is no sign of a broken file.
+    let cut_short = partial && peek.used_up();
+    let unreadable = detected.certain && peek.failed && !cut_short;
+    // Within a member, only empty streams are taken as a sign that more is to come: a single
+    // large bz2 or lz4 block yields nothing until it ends, whatever it holds.
+    let ran_out = cut_short && peek.streams_ended() > 0;
     if peek.out.len() < 2 {
         return if ran_out || unreadable {
             undecided

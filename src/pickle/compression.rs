@@ -163,6 +163,14 @@ pub(crate) fn decoder<'a>(
     compression: Compression,
     input: Box<dyn Read + 'a>,
 ) -> Box<dyn Read + 'a> {
+    counted_decoder(compression, input, Rc::default())
+}
+
+fn counted_decoder<'a>(
+    compression: Compression,
+    input: Box<dyn Read + 'a>,
+    ended: Rc<Cell<u64>>,
+) -> Box<dyn Read + 'a> {
     match compression {
         Compression::ZFile => Box::new(ZFile::Header(input)),
         // joblib's zlib and gzip readers never get past the first stream; gzip is read as
@@ -177,6 +185,7 @@ pub(crate) fn decoder<'a>(
             state: State::Between(Input::new(input)),
             first: true,
             produced: false,
+            ended,
         }),
     }
 }
@@ -188,6 +197,7 @@ pub(crate) struct Peek<'a> {
     /// The decoder stopped with an error (at a cut-off end, or on bad data).
     pub(crate) failed: bool,
     used_up: Rc<Cell<bool>>,
+    streams_ended: Rc<Cell<u64>>,
     /// The rest of the decompressed stream.
     pub(crate) rest: Box<dyn Read + 'a>,
 }
@@ -196,6 +206,11 @@ impl Peek<'_> {
     /// Whether the decoder read its input to the end.
     pub(crate) fn used_up(&self) -> bool {
         self.used_up.get()
+    }
+
+    /// How many concatenated streams ended within what was read.
+    pub(crate) fn streams_ended(&self) -> u64 {
+        self.streams_ended.get()
     }
 }
 
@@ -211,13 +226,15 @@ pub(crate) fn peek<'a>(
         inner: input,
         used_up: Rc::clone(&used_up),
     };
-    let mut rest = decoder(compression, Box::new(watched));
+    let streams_ended = Rc::new(Cell::new(0));
+    let mut rest = counted_decoder(compression, Box::new(watched), Rc::clone(&streams_ended));
     let mut out = Vec::new();
     let failed = (&mut rest).take(limit).read_to_end(&mut out).is_err();
     Peek {
         out,
         failed,
         used_up,
+        streams_ended,
         rest,
     }
 }
@@ -385,6 +402,8 @@ struct Streams<'a> {
     first: bool,
     /// The current stream has produced output.
     produced: bool,
+    /// Streams that ended (read back by `Peek`).
+    ended: Rc<Cell<u64>>,
 }
 
 /// lz4 frames a reader skips (`0x184D2A50`–`0x184D2A5F`, then a 4-byte length).
@@ -466,6 +485,7 @@ impl Read for Streams<'_> {
                 State::In(mut stream) => match stream.read(buf) {
                     Ok(0) => {
                         self.first = false;
+                        self.ended.set(self.ended.get() + 1);
                         self.state = State::Between(stream.into_input());
                     }
                     Ok(n) => {
