@@ -186,6 +186,7 @@ fn counted_decoder<'a>(
             first: true,
             produced: false,
             ended,
+            started_at: 0,
         }),
     }
 }
@@ -300,6 +301,8 @@ struct Input<'a> {
     inner: BufReader<Box<dyn Read + 'a>>,
     ahead: Vec<u8>,
     at: usize,
+    /// Bytes consumed so far.
+    position: u64,
 }
 
 impl<'a> Input<'a> {
@@ -308,6 +311,7 @@ impl<'a> Input<'a> {
             inner: BufReader::new(inner),
             ahead: Vec::new(),
             at: 0,
+            position: 0,
         }
     }
 
@@ -351,6 +355,7 @@ impl BufRead for Input<'_> {
     }
 
     fn consume(&mut self, amount: usize) {
+        self.position += amount as u64;
         if self.at < self.ahead.len() {
             self.at = (self.at + amount).min(self.ahead.len());
         } else {
@@ -404,17 +409,20 @@ struct Streams<'a> {
     produced: bool,
     /// Streams that ended (read back by `Peek`).
     ended: Rc<Cell<u64>>,
+    /// Where in the input the current stream started.
+    started_at: u64,
 }
 
 /// lz4 frames a reader skips (`0x184D2A50`–`0x184D2A5F`, then a 4-byte length).
 const LZ4_SKIPPABLE: std::ops::RangeInclusive<u32> = 0x184D_2A50..=0x184D_2A5F;
 
 impl<'a> Streams<'a> {
-    /// Moves past what may sit between streams; `None` when nothing follows.
+    /// Moves past what may sit between streams; `None` when nothing follows. The stream comes
+    /// with where in the input it starts.
     fn next_stream(
         &mut self,
         mut input: Input<'a>,
-    ) -> io::Result<Option<Box<dyn Single<'a> + 'a>>> {
+    ) -> io::Result<Option<(Box<dyn Single<'a> + 'a>, u64)>> {
         if let Some(late) = crate::deadline::check() {
             return Err(late);
         }
@@ -452,7 +460,8 @@ impl<'a> Streams<'a> {
         if input.fill_buf()?.is_empty() {
             return Ok(None);
         }
-        Ok(Some(match self.compression {
+        let at = input.position;
+        let stream: Box<dyn Single<'a> + 'a> = match self.compression {
             Compression::Gzip => Box::new(flate2::bufread::GzDecoder::new(input)),
             Compression::Bz2 => Box::new(bzip2::bufread::BzDecoder::new(input)),
             Compression::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(input)),
@@ -463,7 +472,8 @@ impl<'a> Streams<'a> {
                     .map_err(io::Error::other)?;
                 Box::new(liblzma::bufread::XzDecoder::new_stream(input, stream))
             }
-        }))
+        };
+        Ok(Some((stream, at)))
     }
 }
 
@@ -476,7 +486,8 @@ impl Read for Streams<'_> {
             match std::mem::replace(&mut self.state, State::Done) {
                 State::Done => return Ok(0),
                 State::Between(input) => match self.next_stream(input)? {
-                    Some(stream) => {
+                    Some((stream, at)) => {
+                        self.started_at = at;
                         self.state = State::In(stream);
                         self.produced = false;
                     }
@@ -486,7 +497,13 @@ impl Read for Streams<'_> {
                     Ok(0) => {
                         self.first = false;
                         self.ended.set(self.ended.get() + 1);
-                        self.state = State::Between(stream.into_input());
+                        let input = stream.into_input();
+                        // A stream that ends without reading anything would end the same way
+                        // forever.
+                        if input.position == self.started_at {
+                            return Ok(0);
+                        }
+                        self.state = State::Between(input);
                     }
                     Ok(n) => {
                         self.produced = true;
