@@ -663,4 +663,54 @@ mod tests {
         assert!(!python_hex_int(b"0x"));
         assert!(!python_hex_int(b"1__2"));
     }
+
+    #[test]
+    fn mutated_streams_never_panic_or_hang() {
+        let mut seeds: Vec<(Compression, Vec<u8>)> = Vec::new();
+        for (compression, compress) in [
+            (Compression::Gzip, gzip as fn(&[u8]) -> Vec<u8>),
+            (Compression::Bz2, bz2),
+            (Compression::Xz, xz),
+            (Compression::Lz4, lz4),
+        ] {
+            let mut data = compress(b"");
+            data.extend(compress(b"\x80\x02N."));
+            seeds.push((compression, data));
+        }
+        let mut alone = lzma_alone(b"", 4096);
+        alone.extend(xz(b"\x80\x02N."));
+        seeds.push((Compression::Lzma, alone));
+        let mut zfile = b"ZF0x4                ".to_vec();
+        let mut stream = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        stream.write_all(b"\x80\x02N.").unwrap();
+        zfile.extend(stream.finish().unwrap());
+        seeds.push((Compression::ZFile, zfile));
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..3000 {
+            let (compression, seed) = &seeds[round % seeds.len()];
+            let mut bytes = seed.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % bytes.len();
+                match next() % 3 {
+                    0 => bytes[at] = next() as u8,
+                    1 => bytes.truncate(at.max(1)),
+                    _ => {
+                        let extra = bytes.clone();
+                        bytes.extend(extra);
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            let _ = decoder(*compression, Box::new(&bytes[..]))
+                .take(1 << 20)
+                .read_to_end(&mut out);
+            let _ = peek(*compression, Box::new(&bytes[..]), 4096);
+        }
+    }
 }
