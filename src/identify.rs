@@ -103,7 +103,8 @@ pub(crate) fn identify<F: Read + Seek>(
             return Ok(Identity::of(Format::Pickle));
         }
     }
-    if let Some(identity) = compressed_pickle(prefix) {
+    file.seek(SeekFrom::Start(0))?;
+    if let Some(identity) = compressed_pickle(prefix, Some(file.by_ref())) {
         return Ok(identity);
     }
     if let Some(format) = protobuf(prefix, size, name) {
@@ -156,7 +157,7 @@ fn is_safetensors(prefix: &[u8], size: u64) -> bool {
 /// What a member's first bytes are, as far as pickles go: a pickle (`pickle`, `joblib`,
 /// `pytorch` legacy) or a compressed pickle (format joblib with the compression as detail).
 pub(crate) fn sniff_pickle(bytes: &[u8]) -> Option<Identity> {
-    pickle_identity(bytes, None).or_else(|| compressed_pickle(bytes))
+    pickle_identity(bytes, None).or_else(|| compressed_pickle(bytes, None))
 }
 
 /// Pickles by structure. `container` names the compression when the bytes came out of one.
@@ -214,55 +215,52 @@ fn pickle_identity(bytes: &[u8], container: Option<&'static str>) -> Option<Iden
     Some(Identity::of(Format::Pickle))
 }
 
-/// joblib's compressed files: the stream's first bytes, decompressed, must be a pickle.
-fn compressed_pickle(prefix: &[u8]) -> Option<Identity> {
+/// joblib's compressed files (and its pre-0.10 `ZF` z-file), recognised by the loaders' own
+/// prefixes and decompressed as the loaders read them: past any empty streams, the content must
+/// be a pickle. `bytes` are the first bytes; `whole` (from its start), when there is one, is read
+/// if they do not suffice. When the content cannot be decided (the bytes end inside empty
+/// streams, or a file with a full compression magic does not decompress) the file is taken as
+/// compressed, so that the full read reports what it finds instead of nothing being read.
+fn compressed_pickle(bytes: &[u8], whole: Option<&mut dyn Read>) -> Option<Identity> {
+    use pickle::compression;
     const PEEK: u64 = 4096;
-    let mut out = Vec::new();
-    let kind: &'static str = if prefix.len() >= 2
-        && prefix[0] == 0x78
-        && (u16::from(prefix[0]) << 8 | u16::from(prefix[1])) % 31 == 0
-        && prefix[1] & 0x20 == 0
-    {
-        let _ = flate2::read::ZlibDecoder::new(prefix)
-            .take(PEEK)
-            .read_to_end(&mut out);
-        "zlib"
-    } else if prefix.starts_with(b"\x1f\x8b\x08") {
-        let _ = flate2::read::GzDecoder::new(prefix)
-            .take(PEEK)
-            .read_to_end(&mut out);
-        "gzip"
-    } else if prefix.starts_with(b"BZh") && prefix.get(4..10) == Some(b"1AY&SY") {
-        let _ = bzip2::read::BzDecoder::new(prefix)
-            .take(PEEK)
-            .read_to_end(&mut out);
-        "bz2"
-    } else if prefix.starts_with(b"\xfd7zXZ\x00") {
-        let _ = liblzma::read::XzDecoder::new(prefix)
-            .take(PEEK)
-            .read_to_end(&mut out);
-        "xz"
-    } else if prefix.starts_with(b"\x5d\x00\x00") {
-        let stream = liblzma::stream::Stream::new_lzma_decoder(64 * 1024 * 1024).ok()?;
-        let _ = liblzma::read::XzDecoder::new_stream(prefix, stream)
-            .take(PEEK)
-            .read_to_end(&mut out);
-        "lzma"
-    } else if prefix.starts_with(b"\x04\x22\x4d\x18") {
-        let _ = lz4_flex::frame::FrameDecoder::new(prefix)
-            .take(PEEK)
-            .read_to_end(&mut out);
-        "lz4"
-    } else {
-        return None;
+    let detected = compression::detect(bytes)?;
+    let kind = detected.compression.name();
+    let undecided = Some(Identity::with(Format::Joblib, kind));
+    // Only the first `PREFIX_LEN` bytes of a file (or of a member) are in `bytes`.
+    let cut = bytes.len() >= PREFIX_LEN;
+    let (input, partial): (Box<dyn Read + '_>, bool) = match whole {
+        Some(file) if cut => (Box::new(file), false),
+        _ => (Box::new(bytes), cut),
     };
-    // Decoders may fail at the cut-off end of the prefix; what came out before counts.
-    if out.len() < 2 {
-        return None;
+    let peek = compression::peek(detected.compression, input, PEEK);
+    // Decoders fail where a cut-off prefix ends; that is no sign of a broken file.
+    let cut_short = partial && peek.used_up();
+    let unreadable = detected.certain && peek.failed && !cut_short;
+    // Within a member, only empty streams are taken as a sign that more is to come: a single
+    // large bz2 or lz4 block yields nothing until it ends, whatever it holds.
+    let ran_out = cut_short && peek.streams_ended() > 0;
+    if peek.out.len() < 2 {
+        return if ran_out || unreadable {
+            undecided
+        } else {
+            None
+        };
     }
-    let binary = out[0] == 0x80 && out[1] <= 5;
-    let identity = pickle_identity(&out, Some(kind))?;
-    (binary || identity.format.is_some()).then_some(identity)
+    if let Some(identity) = pickle_identity(&peek.out, Some(kind)) {
+        return Some(identity);
+    }
+    // A valid walk that outlasts the window is followed to its end.
+    if matches!(pickle::shape(&peek.out), Shape::Truncated { .. }) {
+        if unreadable {
+            return undecided;
+        }
+        let stream = io::Cursor::new(&peek.out[..]).chain(peek.rest);
+        if pickle::machine::stream_is_pickle(Box::new(stream.take(DEEP_SNIFF_LEN))) {
+            return undecided;
+        }
+    }
+    None
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -7,6 +7,8 @@ mod common;
 
 #[path = "cli/action.rs"]
 mod action;
+#[path = "cli/bypass_compress.rs"]
+mod bypass_compress;
 #[path = "cli/check.rs"]
 mod check;
 #[path = "cli/datasets.rs"]

@@ -206,19 +206,10 @@ impl Reader<'_> {
         keys
     }
 
+    /// The decompressed stream the loader unpickles (`pickle::compression`).
     fn decoder<'r>(kind: &str, input: Box<dyn Read + 'r>) -> Option<Box<dyn Read + 'r>> {
-        Some(match kind {
-            "zlib" => Box::new(flate2::read::ZlibDecoder::new(input)),
-            "gzip" => Box::new(flate2::read::MultiGzDecoder::new(input)),
-            "bz2" => Box::new(bzip2::read::MultiBzDecoder::new(input)),
-            "xz" => Box::new(liblzma::read::XzDecoder::new_multi_decoder(input)),
-            "lzma" => {
-                let stream = liblzma::stream::Stream::new_lzma_decoder(u64::MAX).ok()?;
-                Box::new(liblzma::read::XzDecoder::new_stream(input, stream))
-            }
-            "lz4" => Box::new(lz4_flex::frame::FrameDecoder::new(input)),
-            _ => return None,
-        })
+        let compression = pickle::compression::Compression::from_name(kind)?;
+        Some(pickle::compression::decoder(compression, input))
     }
 
     /// A compressed pickle (joblib's compressors): decompressed as a stream, never in memory.

@@ -2,6 +2,7 @@
 //! that recognises a pickle by structure (valid opcodes, arguments and stack effects) without
 //! running anything. The symbolic machine that resolves globals builds on this table.
 
+pub(crate) mod compression;
 pub(crate) mod machine;
 pub(crate) mod source;
 
