@@ -30,7 +30,8 @@ pub(crate) static PRESETS: &[Preset] = &[
     },
     Preset {
         name: "numpy",
-        version: 1,
+        // 2: numpy 2's `numpy.ma.MaskedArray`, the masked constant, StringDType.
+        version: 2,
         globals: NUMPY,
         rule: None,
     },
@@ -254,6 +255,11 @@ const NUMPY: &[&str] = &[
     "numpy._core.numeric._frombuffer",
     "numpy.ma.core._mareconstruct",
     "numpy.ma.core.MaskedArray",
+    // numpy 2 pickles masked arrays under the public name; the masked constant rebuilds the
+    // singleton; StringDType arrays rebuild their dtype from keyword arguments.
+    "numpy.ma.MaskedArray",
+    "numpy.ma.core.MaskedConstant",
+    "numpy._core._internal._convert_to_stringdtype_kwargs",
     "numpy.matrix",
     "numpy.matrixlib.defmatrix.matrix",
     "numpy.random._pickle.__randomstate_ctor",
