@@ -152,10 +152,18 @@ pub(super) fn judge(policy: &Policy, inspection: &Inspection, out: &mut Vec<Find
                 plain_loader_only,
             } => match global_finding(policy, path, module.as_deref(), name.as_deref(), *invoked)
             {
-                // A second reading of joblib array bytes: a benign object array names
-                // `NumpyArrayWrapper.dtype` under it (and fails harmlessly), so only known-
-                // dangerous globals are reported from it.
-                Some(finding) if *plain_loader_only && finding.rule != PICKLE_DANGEROUS_GLOBAL.id => {
+                // A second reading of joblib array bytes (what plain `pickle.load` would do).
+                // There a benign object array's nested stream reads the outer memo and names
+                // `NumpyArrayWrapper.dtype`, whose import fails before anything runs. So, beside
+                // the known-dangerous, that reading reports what it calls from an importable
+                // package (the standard library, torch, numpy, …): `find_class` imports the
+                // module, and only a module that exists can run code.
+                Some(finding)
+                    if *plain_loader_only
+                        && finding.rule != PICKLE_DANGEROUS_GLOBAL.id
+                        && !(*invoked
+                            && module.as_deref().is_some_and(presets::is_importable)) =>
+                {
                     continue;
                 }
                 Some(mut finding) if *plain_loader_only => {

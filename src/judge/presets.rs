@@ -476,6 +476,33 @@ pub(crate) fn is_dangerous(module: &str, name: &str) -> bool {
         .is_some_and(|last| DANGEROUS.names.contains(last))
 }
 
+/// Top-level modules that import wherever a pickle is loaded (importable-modules.txt, plus every
+/// module a preset or the dangerous list names).
+static IMPORTABLE: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    let top = |path: &'static str| path.split('.').next().unwrap_or(path);
+    let listed = include_str!("importable-modules.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'));
+    let dangerous = include_str!("dangerous-globals.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with("*."))
+        .map(top);
+    let allowed = PRESETS
+        .iter()
+        .flat_map(|preset| preset.globals.iter().copied())
+        .map(top);
+    listed.chain(dangerous).chain(allowed).collect()
+});
+
+/// Whether `module` (dotted) belongs to a package that is importable in an ordinary Python
+/// environment. A name outside them makes `find_class` fail before anything is called.
+pub(crate) fn is_importable(module: &str) -> bool {
+    let top = module.split('.').next().unwrap_or(module);
+    IMPORTABLE.contains(top)
+}
+
 /// CPython's `_compat_pickle`: Python 2 names a protocol 0–2 stream may use, as loaded.
 pub(crate) fn python3_name(module: &str, name: &str) -> (String, String) {
     for ((m2, n2), (m3, n3)) in NAME_MAPPING {

@@ -9,10 +9,11 @@
 //! loader would see is judged. Where the side reading skips an argument longer than its
 //! look-ahead, it leaves a probe at the offset the plain loader resumes from; the main reading
 //! starts a side reading there when it passes that offset inside data, so the two readings can
-//! never be steered apart unseen. Side readings report known-dangerous globals only (a benign
-//! object array names `NumpyArrayWrapper.dtype` under that reading and fails harmlessly), and a
-//! side reading still parsing valid opcodes after the whole look-ahead makes the stream
-//! ambiguous (`pickle-malformed`).
+//! never be steered apart unseen. Globals only a side reading sees are marked as such; the judge
+//! reports the dangerous ones and those called from an importable package (a benign object array
+//! names `NumpyArrayWrapper.dtype` under that reading, whose import fails harmlessly). A side
+//! reading still parsing valid opcodes after the whole look-ahead makes the stream ambiguous
+//! (`pickle-malformed`).
 //!
 //! Memory is bounded by limits, never by a length a stream claims: long arguments are skipped,
 //! not held; containers keep at most 64 items and a per-run budget of cells.

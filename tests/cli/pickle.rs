@@ -306,6 +306,20 @@ fn joblib_inline_arrays_are_skipped_exactly_and_read_both_ways() {
         "joblib-plain-loader-skip.joblib",
         &[(DANGEROUS, None, Some(5291), Some("posix.system"))],
     );
+    // Array bytes that pickle.load runs as a call: judged like any call, dangerous or not.
+    assert_findings(
+        "side-reading-exec.pkl",
+        &[(
+            DANGEROUS,
+            None,
+            Some(165),
+            Some("torch.fx.graph_module._exec_with_source"),
+        )],
+    );
+    assert_findings(
+        "side-reading-unlisted.pkl",
+        &[(NOT_ALLOWED, None, Some(165), Some("textwrap.dedent"))],
+    );
 }
 
 #[test]
