@@ -11,8 +11,6 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 /// How many bytes identification reads from the start of a file.
 pub(crate) const PREFIX_LEN: usize = 64 * 1024;
-/// Zip central directories larger than this are not listed for identification.
-const MAX_CENTRAL_DIRECTORY: u64 = 64 * 1024 * 1024;
 /// How far identification follows a pickle-like stream that outlasts the prefix.
 const DEEP_SNIFF_LEN: u64 = 256 * 1024 * 1024;
 /// How many tar headers identification reads.
@@ -318,69 +316,28 @@ fn classify_zip(names: &[Vec<u8>]) -> Identity {
     Identity::of(Format::Zip)
 }
 
-/// Lists a zip's member names from its central directory (zip64 aware), tolerating what torch
-/// tolerates. `None` when no central directory can be found.
+/// Lists a zip's member names, as every loader could read its central directories (the one
+/// reader inspection uses too). `None` when no central directory can be read.
 pub(crate) fn zip_names<F: Read + Seek>(
     file: &mut F,
     size: u64,
 ) -> io::Result<Option<Vec<Vec<u8>>>> {
-    let tail_len = size.min(65_557);
-    file.seek(SeekFrom::Start(size - tail_len))?;
-    let mut tail = vec![0u8; usize::try_from(tail_len).unwrap_or(0)];
-    file.read_exact(&mut tail)?;
-    let Some(eocd) = tail.windows(4).rposition(|w| w == b"PK\x05\x06") else {
-        return Ok(None);
+    let mut read_at = |buf: &mut [u8], at: u64| {
+        file.seek(SeekFrom::Start(at))?;
+        file.read_exact(buf)
     };
-    let record = &tail[eocd..];
-    if record.len() < 22 {
-        return Ok(None);
-    }
-    let mut entries = u64::from(u16_le(record, 10));
-    let mut cd_size = u64::from(u32_le(record, 12));
-    let mut cd_offset = u64::from(u32_le(record, 16));
-    if entries == 0xffff || cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff {
-        // zip64: the locator sits just before the end record.
-        let Some(locator) = eocd.checked_sub(20).map(|at| &tail[at..eocd]) else {
-            return Ok(None);
-        };
-        if !locator.starts_with(b"PK\x06\x07") {
-            return Ok(None);
+    match crate::inspect::zip::list(size, &mut read_at) {
+        Ok(entries) => Ok(Some(
+            entries.into_iter().map(|e| e.name.into_bytes()).collect(),
+        )),
+        // A run out of time is the reader's limit, not a property of the file.
+        Err(crate::inspect::zip::ZipError::Io(error))
+            if error.kind() == io::ErrorKind::TimedOut =>
+        {
+            Err(error)
         }
-        let record_at = u64_le(locator, 8);
-        let mut record = [0u8; 56];
-        file.seek(SeekFrom::Start(record_at))?;
-        if file.read_exact(&mut record).is_err() || !record.starts_with(b"PK\x06\x06") {
-            return Ok(None);
-        }
-        entries = u64_le(&record, 32);
-        cd_size = u64_le(&record, 40);
-        cd_offset = u64_le(&record, 48);
+        Err(_) => Ok(None),
     }
-    if cd_size > MAX_CENTRAL_DIRECTORY
-        || cd_offset.checked_add(cd_size).is_none_or(|end| end > size)
-    {
-        return Ok(None);
-    }
-    let mut directory = vec![0u8; usize::try_from(cd_size).unwrap_or(0)];
-    file.seek(SeekFrom::Start(cd_offset))?;
-    file.read_exact(&mut directory)?;
-    let mut names = Vec::new();
-    let mut at = 0usize;
-    while at + 46 <= directory.len() && (names.len() as u64) < entries.max(1) * 2 {
-        let header = &directory[at..];
-        if !header.starts_with(b"PK\x01\x02") {
-            break;
-        }
-        let name_len = usize::from(u16_le(header, 28));
-        let extra_len = usize::from(u16_le(header, 30));
-        let comment_len = usize::from(u16_le(header, 32));
-        let Some(name) = header.get(46..46 + name_len) else {
-            break;
-        };
-        names.push(name.to_vec());
-        at += 46 + name_len + extra_len + comment_len;
-    }
-    Ok(Some(names))
 }
 
 fn classify_tar<F: Read + Seek>(file: &mut F, size: u64) -> io::Result<Identity> {
@@ -520,22 +477,4 @@ fn varint(bytes: &[u8]) -> Option<(u64, usize)> {
         }
     }
     None
-}
-
-fn u16_le(bytes: &[u8], at: usize) -> u16 {
-    bytes
-        .get(at..at + 2)
-        .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]))
-}
-fn u32_le(bytes: &[u8], at: usize) -> u32 {
-    bytes
-        .get(at..at + 4)
-        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-fn u64_le(bytes: &[u8], at: usize) -> u64 {
-    bytes.get(at..at + 8).map_or(0, |b| {
-        let mut raw = [0u8; 8];
-        raw.copy_from_slice(b);
-        u64::from_le_bytes(raw)
-    })
 }

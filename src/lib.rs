@@ -14,6 +14,7 @@ mod identify;
 mod init;
 mod inspect;
 mod judge;
+mod le;
 mod pickle;
 mod pin;
 mod policy;

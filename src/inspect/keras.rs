@@ -23,6 +23,8 @@ use super::Fact;
 use super::ModelFile;
 use super::hdf5;
 use super::model_facts::{KerasIssue, ModelFact};
+use super::zip::{Entry as ZipEntry, ZipError};
+use crate::le::{u16_at, u32_at};
 use serde_json::Value;
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -239,118 +241,25 @@ pub(super) fn inspect_zip(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fac
     Ok(facts)
 }
 
-struct ZipEntry {
-    name: String,
-    method: u16,
-    flags: u16,
-    compressed: u64,
-    uncompressed: u64,
-    local_offset: u64,
-}
-
-fn u16_at(bytes: &[u8], at: usize) -> u16 {
-    bytes
-        .get(at..at + 2)
-        .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]))
-}
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    bytes
-        .get(at..at + 4)
-        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-fn u64_at(bytes: &[u8], at: usize) -> u64 {
-    bytes.get(at..at + 8).map_or(0, |b| {
-        let mut raw = [0u8; 8];
-        raw.copy_from_slice(b);
-        u64::from_le_bytes(raw)
-    })
-}
-
-/// The central directory entries named `wanted` (a `.keras` file is written by Python's zipfile;
-/// zip64 is honoured). Only matching entries are kept, so memory stays bounded by the directory.
+/// The central directory entries named `wanted`, as any loader could list them (the shared
+/// zip reader); only matching entries are kept.
 fn zip_entries(
     file: &mut ModelFile,
     size: u64,
     wanted: &str,
 ) -> io::Result<Result<Vec<ZipEntry>, &'static str>> {
-    const MAX_DIRECTORY: u64 = 64 * 1024 * 1024;
-    let tail_len = size.min(65_557);
-    file.seek(SeekFrom::Start(size - tail_len))?;
-    let mut tail = vec![0u8; usize::try_from(tail_len).unwrap_or(0)];
-    file.read_exact(&mut tail)?;
-    let Some(eocd) = tail.windows(4).rposition(|w| w == b"PK\x05\x06") else {
-        return Ok(Err("no zip end-of-central-directory record"));
+    let mut read_at = |buf: &mut [u8], at: u64| {
+        file.seek(SeekFrom::Start(at))?;
+        file.read_exact(buf)
     };
-    let record = &tail[eocd..];
-    let mut cd_size = u64::from(u32_at(record, 12));
-    let mut cd_offset = u64::from(u32_at(record, 16));
-    if cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff || u16_at(record, 10) == 0xffff {
-        let Some(locator) = eocd.checked_sub(20).and_then(|at| tail.get(at..eocd)) else {
-            return Ok(Err("a zip64 archive without its locator"));
-        };
-        let mut zip64 = [0u8; 56];
-        file.seek(SeekFrom::Start(u64_at(locator, 8)))?;
-        if file.read_exact(&mut zip64).is_err() || !zip64.starts_with(b"PK\x06\x06") {
-            return Ok(Err("a zip64 end record that cannot be read"));
-        }
-        cd_size = u64_at(&zip64, 40);
-        cd_offset = u64_at(&zip64, 48);
-    }
-    if cd_size > MAX_DIRECTORY || cd_offset.checked_add(cd_size).is_none_or(|e| e > size) {
-        return Ok(Err("a central directory out of bounds"));
-    }
-    let mut directory = vec![0u8; usize::try_from(cd_size).unwrap_or(0)];
-    file.seek(SeekFrom::Start(cd_offset))?;
-    file.read_exact(&mut directory)?;
-    let mut entries = Vec::new();
-    let mut at = 0usize;
-    while let Some(header) = directory.get(at..).filter(|h| h.len() >= 46) {
-        if !header.starts_with(b"PK\x01\x02") {
-            break;
-        }
-        let name_len = usize::from(u16_at(header, 28));
-        let extra_len = usize::from(u16_at(header, 30));
-        let comment_len = usize::from(u16_at(header, 32));
-        let Some(name) = header.get(46..46 + name_len) else {
-            return Ok(Err("a central directory entry runs past the directory"));
-        };
-        let extra = header
-            .get(46 + name_len..46 + name_len + extra_len)
-            .unwrap_or(&[]);
-        let mut uncompressed = u64::from(u32_at(header, 24));
-        let mut compressed = u64::from(u32_at(header, 20));
-        let mut local_offset = u64::from(u32_at(header, 42));
-        // zip64 extended information: only the fields that overflowed, in this order.
-        let mut e = 0usize;
-        while let Some(block) = extra.get(e..e + 4) {
-            let id = u16_at(block, 0);
-            let len = usize::from(u16_at(block, 2));
-            if id == 1 {
-                let data = extra.get(e + 4..e + 4 + len).unwrap_or(&[]);
-                let mut k = 0usize;
-                for field in [&mut uncompressed, &mut compressed, &mut local_offset] {
-                    if *field == 0xffff_ffff {
-                        *field = u64_at(data, k);
-                        k += 8;
-                    }
-                }
-            }
-            e += 4 + len;
-        }
-        at += 46 + name_len + extra_len + comment_len;
-        if name != wanted.as_bytes() {
-            continue;
-        }
-        entries.push(ZipEntry {
-            name: String::from_utf8_lossy(name).into_owned(),
-            method: u16_at(header, 10),
-            flags: u16_at(header, 8),
-            compressed,
-            uncompressed,
-            local_offset,
-        });
-    }
-    Ok(Ok(entries))
+    Ok(match super::zip::list(size, &mut read_at) {
+        Ok(entries) => Ok(entries.into_iter().filter(|e| e.name == wanted).collect()),
+        Err(ZipError::Io(error)) if error.kind() == io::ErrorKind::TimedOut => return Err(error),
+        Err(ZipError::NoDirectory) => Err("no zip end-of-central-directory record"),
+        Err(ZipError::DirectoryOutside) => Err("a central directory out of bounds"),
+        Err(ZipError::DirectoryTooLarge) => Err("a central directory too large to read"),
+        Err(ZipError::Io(_)) => Err("a central directory that cannot be read"),
+    })
 }
 
 fn read_member(

@@ -14,7 +14,7 @@ mod pickles;
 mod protowire;
 mod safetensors;
 mod tensorflow;
-mod zip;
+pub(crate) mod zip;
 
 use crate::discover::Candidate;
 use crate::format::Format;

@@ -5,6 +5,8 @@
 //! local header only for where the data starts. Stored and deflated members are read;
 //! anything else is reported as unreadable.
 
+use crate::le;
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
@@ -95,12 +97,14 @@ impl Read for FileRange<'_> {
 }
 
 /// One central-directory entry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
     pub(crate) name: String,
     pub(crate) method: u16,
+    pub(crate) flags: u16,
     pub(crate) compressed: u64,
     pub(crate) uncompressed: u64,
+    /// Where the local header is, after the shift the reading that listed it applies.
     pub(crate) local_offset: u64,
 }
 
@@ -117,80 +121,179 @@ pub(crate) enum ZipError {
     Io(#[from] io::Error),
 }
 
-/// Lists the central directory (zip64 aware).
+/// End records considered at most (an archive comment could hold many decoys).
+const MAX_END_RECORDS: usize = 16;
+
+/// A central directory some loader could read: `size` bytes at `offset`, whose local-header
+/// offsets are shifted by `shift` (Python's `concat`, for data prepended to the archive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Directory {
+    offset: u64,
+    size: u64,
+    shift: i128,
+}
+
+/// Lists the entries of every central directory a real loader could read, in the order found,
+/// without duplicates:
+/// - each end record in the last 64 KiB (Python's `zipfile` and miniz take the last one; a
+///   decoy could sit before it in the comment);
+/// - the zip64 end record whenever a locator precedes the end record, whether or not a field is
+///   saturated (miniz and `zipfile` both prefer it), at the locator's offset (miniz) and right
+///   before the locator (`zipfile`);
+/// - for each, the directory at its declared offset (miniz) and the one ending where the end
+///   records start, with every local offset shifted by the difference (`zipfile`'s `concat`);
+/// - every entry of a directory up to its declared size, whatever count the end record claims
+///   (`zipfile` reads by size; where names repeat, the last wins there, so all are kept).
+///
+/// Fails only when no interpretation yields a directory.
 pub(crate) fn entries(blob: &Blob<'_>) -> Result<Vec<Entry>, ZipError> {
-    let size = blob.len();
+    list(blob.len(), &mut |buf, at| blob.read_exact_at(buf, at))
+}
+
+/// [`entries`] over any random-access reader of `size` bytes.
+pub(crate) fn list(
+    size: u64,
+    read_at: &mut dyn FnMut(&mut [u8], u64) -> io::Result<()>,
+) -> Result<Vec<Entry>, ZipError> {
     let tail_len = size.min(65_557);
+    let tail_start = size - tail_len;
     let mut tail = vec![0u8; usize::try_from(tail_len).unwrap_or(0)];
-    blob.read_exact_at(&mut tail, size - tail_len)?;
-    let eocd = tail
+    read_at(&mut tail, tail_start)?;
+    let mut directories = Vec::new();
+    let ends = tail
         .windows(4)
-        .rposition(|w| w == b"PK\x05\x06")
-        .ok_or(ZipError::NoDirectory)?;
-    let record = &tail[eocd..];
-    if record.len() < 22 {
+        .enumerate()
+        .rev()
+        .filter(|(at, w)| *w == b"PK\x05\x06" && at + 22 <= tail.len())
+        .map(|(at, _)| at)
+        .take(MAX_END_RECORDS);
+    for end in ends {
+        let record = &tail[end..];
+        let end_at = tail_start + end as u64;
+        let mut candidates = vec![(
+            u64::from(le::u32_at(record, 12)),
+            u64::from(le::u32_at(record, 16)),
+            end_at,
+        )];
+        if let Some(locator) = end.checked_sub(20).and_then(|at| tail.get(at..end))
+            && locator.starts_with(b"PK\x06\x07")
+        {
+            let locator_at = end_at - 20;
+            let declared = le::u64_at(locator, 8);
+            for record_at in [declared, locator_at.saturating_sub(56)] {
+                let mut zip64 = [0u8; 56];
+                if record_at.checked_add(56).is_some_and(|e| e <= size)
+                    && read_at(&mut zip64, record_at).is_ok()
+                    && zip64.starts_with(b"PK\x06\x06")
+                {
+                    candidates.push((le::u64_at(&zip64, 40), le::u64_at(&zip64, 48), record_at));
+                }
+            }
+        }
+        for (cd_size, cd_offset, ends_at) in candidates {
+            let declared = Directory {
+                offset: cd_offset,
+                size: cd_size,
+                shift: 0,
+            };
+            let before_end = ends_at.checked_sub(cd_size).map(|offset| Directory {
+                offset,
+                size: cd_size,
+                shift: i128::from(offset) - i128::from(cd_offset),
+            });
+            for directory in std::iter::once(declared).chain(before_end) {
+                if !directories.contains(&directory) {
+                    directories.push(directory);
+                }
+            }
+        }
+    }
+    if directories.is_empty() {
         return Err(ZipError::NoDirectory);
     }
-    let mut count = u64::from(u16_le(record, 10));
-    let mut cd_size = u64::from(u32_le(record, 12));
-    let mut cd_offset = u64::from(u32_le(record, 16));
-    if count == 0xffff || cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff {
-        let locator = eocd
-            .checked_sub(20)
-            .map(|at| &tail[at..eocd])
-            .filter(|l| l.starts_with(b"PK\x06\x07"))
-            .ok_or(ZipError::NoDirectory)?;
-        let mut record = [0u8; 56];
-        blob.read_exact_at(&mut record, u64_le(locator, 8))?;
-        if !record.starts_with(b"PK\x06\x06") {
-            return Err(ZipError::NoDirectory);
+    let mut out: Vec<Entry> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut first_error = None;
+    let mut listed_any = false;
+    let mut read_budget = MAX_CENTRAL_DIRECTORY;
+    for directory in directories {
+        if directory.size > read_budget {
+            first_error.get_or_insert(ZipError::DirectoryTooLarge);
+            continue;
         }
-        count = u64_le(&record, 32);
-        cd_size = u64_le(&record, 40);
-        cd_offset = u64_le(&record, 48);
+        if directory
+            .offset
+            .checked_add(directory.size)
+            .is_none_or(|end| end > size)
+        {
+            first_error.get_or_insert(ZipError::DirectoryOutside);
+            continue;
+        }
+        let mut bytes = vec![0u8; usize::try_from(directory.size).unwrap_or(0)];
+        if let Err(error) = read_at(&mut bytes, directory.offset) {
+            first_error.get_or_insert(ZipError::Io(error));
+            continue;
+        }
+        read_budget -= directory.size;
+        let listed = parse_directory(&bytes, directory.shift);
+        // A directory that does not start with an entry is no directory (unless it is empty,
+        // as an empty archive's is).
+        if listed.is_empty() && !bytes.is_empty() {
+            first_error.get_or_insert(ZipError::NoDirectory);
+            continue;
+        }
+        listed_any = true;
+        for entry in listed {
+            if seen.insert((entry.name.clone(), entry.local_offset, entry.compressed)) {
+                out.push(entry);
+            }
+        }
     }
-    if cd_size > MAX_CENTRAL_DIRECTORY {
-        return Err(ZipError::DirectoryTooLarge);
+    match first_error {
+        Some(error) if !listed_any => Err(error),
+        _ => Ok(out),
     }
-    if cd_offset.checked_add(cd_size).is_none_or(|end| end > size) {
-        return Err(ZipError::DirectoryOutside);
-    }
-    let mut directory = vec![0u8; usize::try_from(cd_size).unwrap_or(0)];
-    blob.read_exact_at(&mut directory, cd_offset)?;
+}
+
+/// Every entry of one central directory, read until its bytes end.
+fn parse_directory(directory: &[u8], shift: i128) -> Vec<Entry> {
     let mut out = Vec::new();
     let mut at = 0usize;
-    while at + 46 <= directory.len() && (out.len() as u64) < count.max(1).saturating_mul(2) {
-        let header = &directory[at..];
+    while let Some(header) = directory.get(at..).filter(|h| h.len() >= 46) {
         if !header.starts_with(b"PK\x01\x02") {
             break;
         }
-        let name_len = usize::from(u16_le(header, 28));
-        let extra_len = usize::from(u16_le(header, 30));
-        let comment_len = usize::from(u16_le(header, 32));
+        let name_len = usize::from(le::u16_at(header, 28));
+        let extra_len = usize::from(le::u16_at(header, 30));
+        let comment_len = usize::from(le::u16_at(header, 32));
         let Some(name) = header.get(46..46 + name_len) else {
             break;
         };
         let mut entry = Entry {
             name: String::from_utf8_lossy(name).into_owned(),
-            method: u16_le(header, 10),
-            compressed: u64::from(u32_le(header, 20)),
-            uncompressed: u64::from(u32_le(header, 24)),
-            local_offset: u64::from(u32_le(header, 42)),
+            method: le::u16_at(header, 10),
+            flags: le::u16_at(header, 8),
+            compressed: u64::from(le::u32_at(header, 20)),
+            uncompressed: u64::from(le::u32_at(header, 24)),
+            local_offset: u64::from(le::u32_at(header, 42)),
         };
         if let Some(extra) = header.get(46 + name_len..46 + name_len + extra_len) {
             zip64_extra(extra, &mut entry);
         }
-        out.push(entry);
+        if let Ok(shifted) = u64::try_from(i128::from(entry.local_offset) + shift) {
+            entry.local_offset = shifted;
+            out.push(entry);
+        }
         at += 46 + name_len + extra_len + comment_len;
     }
-    Ok(out)
+    out
 }
 
 /// Applies the zip64 extended-information field to the fields saturated at 0xffffffff.
 fn zip64_extra(mut extra: &[u8], entry: &mut Entry) {
     while extra.len() >= 4 {
-        let id = u16_le(extra, 0);
-        let len = usize::from(u16_le(extra, 2));
+        let id = le::u16_at(extra, 0);
+        let len = usize::from(le::u16_at(extra, 2));
         let Some(body) = extra.get(4..4 + len) else {
             return;
         };
@@ -202,7 +305,7 @@ fn zip64_extra(mut extra: &[u8], entry: &mut Entry) {
                 &mut entry.local_offset,
             ] {
                 if *field == 0xffff_ffff && at + 8 <= body.len() {
-                    *field = u64_le(body, at);
+                    *field = le::u64_at(body, at);
                     at += 8;
                 }
             }
@@ -221,30 +324,14 @@ pub(crate) fn data<'a>(blob: &Blob<'a>, entry: &Entry) -> io::Result<Blob<'a>> {
             "no local header where the central directory points",
         ));
     }
-    let start =
-        entry.local_offset + 30 + u64::from(u16_le(&local, 26)) + u64::from(u16_le(&local, 28));
+    let start = entry.local_offset
+        + 30
+        + u64::from(le::u16_at(&local, 26))
+        + u64::from(le::u16_at(&local, 28));
     blob.slice(start, entry.compressed).ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::UnexpectedEof,
             "member data runs past the end of the archive",
         )
-    })
-}
-
-fn u16_le(bytes: &[u8], at: usize) -> u16 {
-    bytes
-        .get(at..at + 2)
-        .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]))
-}
-fn u32_le(bytes: &[u8], at: usize) -> u32 {
-    bytes
-        .get(at..at + 4)
-        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-fn u64_le(bytes: &[u8], at: usize) -> u64 {
-    bytes.get(at..at + 8).map_or(0, |b| {
-        let mut raw = [0u8; 8];
-        raw.copy_from_slice(b);
-        u64::from_le_bytes(raw)
     })
 }

@@ -5,46 +5,11 @@
 //! finding; real `joblib.dump` outputs with every `compress=` option and the benign twins give
 //! none (fixtures from `generate_bypasses_compress.py`).
 
-use crate::common::{Gate, Repo, findings, fixture};
-
-/// `(rule, member, offset, global)` of one finding.
-type Seen = (String, Option<String>, Option<u64>, Option<String>);
-
-fn scan(path: &std::path::Path) -> Vec<Seen> {
-    let out = Gate::new()
-        .args(["scan", "--format", "json"])
-        .arg(path)
-        .run();
-    findings(&out.json())
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_owned(),
-                f["member"].as_str().map(str::to_owned),
-                f["offset"].as_u64(),
-                f["evidence"]["global"].as_str().map(str::to_owned),
-            )
-        })
-        .collect()
-}
-
-type Expected<'a> = &'a [(&'a str, Option<&'a str>, Option<u64>, Option<&'a str>)];
+use crate::common::{Expected, Repo, assert_folder_clean, assert_scan_findings, findings};
 
 #[track_caller]
 fn assert_findings(name: &str, expected: Expected<'_>) {
-    let actual = scan(&fixture(&format!("pickles/malicious/compress/{name}")));
-    let expected: Vec<Seen> = expected
-        .iter()
-        .map(|(rule, member, offset, global)| {
-            (
-                (*rule).to_owned(),
-                member.map(str::to_owned),
-                *offset,
-                global.map(str::to_owned),
-            )
-        })
-        .collect();
-    assert_eq!(actual, expected, "findings of {name}");
+    assert_scan_findings(&format!("pickles/malicious/compress/{name}"), expected);
 }
 
 const DANGEROUS: &str = "pickle-dangerous-global";
@@ -153,20 +118,6 @@ fn compressed_content_that_is_no_pickle_fails_a_pickle_name() {
 
 #[test]
 fn real_joblib_outputs_and_benign_twins_give_no_findings() {
-    let root = fixture("pickles/benign/compress");
-    let mut files: Vec<_> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
     // Every compress= option in plain and array flavours, the z-file, twins, texts, noise.
-    assert!(files.len() >= 60, "{} files", files.len());
-    for path in files {
-        let out = Gate::new()
-            .args(["scan", "--format", "json"])
-            .arg(&path)
-            .run();
-        out.code(0);
-        assert_eq!(findings(&out.json()).len(), 0, "{}\n{out}", path.display());
-    }
+    assert_folder_clean("pickles/benign/compress", 60);
 }

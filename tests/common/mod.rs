@@ -335,3 +335,67 @@ impl Repo {
             .is_ok_and(|o| o.status.success())
     }
 }
+
+/// One finding of `gate scan` as `(rule, member, offset, global)`.
+pub(crate) type Seen = (String, Option<String>, Option<u64>, Option<String>);
+
+/// What [`assert_scan_findings`] expects, in report order.
+pub(crate) type Expected<'a> = &'a [(&'a str, Option<&'a str>, Option<u64>, Option<&'a str>)];
+
+/// `(rule, member, offset, global)` of every finding `gate scan` reports for `path`.
+pub(crate) fn scan_findings(path: &Path) -> Vec<Seen> {
+    let out = Gate::new()
+        .args(["scan", "--format", "json"])
+        .arg(path)
+        .run();
+    findings(&out.json())
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+                f["member"].as_str().map(str::to_owned),
+                f["offset"].as_u64(),
+                f["evidence"]["global"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+/// Asserts the exact findings of the fixture `rel`.
+#[track_caller]
+pub(crate) fn assert_scan_findings(rel: &str, expected: Expected<'_>) {
+    let actual = scan_findings(&fixture(rel));
+    let expected: Vec<Seen> = expected
+        .iter()
+        .map(|(rule, member, offset, global)| {
+            (
+                (*rule).to_owned(),
+                member.map(str::to_owned),
+                *offset,
+                global.map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(actual, expected, "findings of {rel}");
+}
+
+/// Asserts that every file in the fixture folder `rel` (at least `at_least` of them) passes
+/// `gate scan` with no finding at all.
+#[track_caller]
+pub(crate) fn assert_folder_clean(rel: &str, at_least: usize) {
+    let root = fixture(rel);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= at_least, "{} files in {rel}", files.len());
+    for path in files {
+        let out = Gate::new()
+            .args(["scan", "--format", "json"])
+            .arg(&path)
+            .run();
+        out.code(0);
+        assert_eq!(findings(&out.json()).len(), 0, "{}\n{out}", path.display());
+    }
+}
