@@ -85,7 +85,10 @@ pub(crate) fn identify<F: Read + Seek>(
     if let Some(identity) = hdf5(file, size, prefix)? {
         return Ok(identity);
     }
-    if prefix.len() >= 262 && &prefix[257..262] == b"ustar" {
+    // Python's tarfile (which torch's legacy loader tries first) knows a tar by its header
+    // checksum, not by the `ustar` magic: a v7 header has none, and a `ustar` header with a bad
+    // checksum is no tar to it (torch then reads the file as a pickle).
+    if prefix.get(..512).is_some_and(is_tar_header) {
         return classify_tar(file, size);
     }
     if let Some(identity) = pickle_identity(prefix, None) {
@@ -338,6 +341,29 @@ pub(crate) fn zip_names<F: Read + Seek>(
         }
         Err(_) => Ok(None),
     }
+}
+
+/// Whether `header` is a tar header Python's `tarfile` accepts: its checksum field matches the
+/// unsigned or signed byte sum with the field counted as spaces (`tarfile.calc_chksums`).
+pub(crate) fn is_tar_header(header: &[u8]) -> bool {
+    let Some(field) = header.get(148..156) else {
+        return false;
+    };
+    if header.len() < 512 || header.iter().all(|b| *b == 0) {
+        return false;
+    }
+    let text = String::from_utf8_lossy(field);
+    let Ok(stored) = u64::from_str_radix(text.trim_matches(|c: char| c == '\0' || c == ' '), 8)
+    else {
+        return false;
+    };
+    let (mut unsigned, mut signed) = (0u64, 0i64);
+    for (i, byte) in header[..512].iter().enumerate() {
+        let byte = if (148..156).contains(&i) { b' ' } else { *byte };
+        unsigned += u64::from(byte);
+        signed += i64::from(byte as i8);
+    }
+    stored == unsigned || i64::try_from(stored).is_ok_and(|s| s == signed)
 }
 
 fn classify_tar<F: Read + Seek>(file: &mut F, size: u64) -> io::Result<Identity> {

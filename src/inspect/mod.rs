@@ -9,6 +9,7 @@ pub(crate) mod jinja;
 mod keras;
 mod lfs;
 pub(crate) mod model_facts;
+mod npy_header;
 mod onnx;
 mod pickles;
 mod protowire;
@@ -223,6 +224,21 @@ fn read_file(
             &inspection.identity,
             limits,
         )),
+    }
+    // Bytes that start as a pickle are read as one too, whatever else they are (HDF5 with a user
+    // block, a tar header torch's tarfile rejects, …): torch.load and pickle.load unpickle what
+    // they do not recognise. Zip and `.npy` are recognised by their magic before any unpickling.
+    let recognised_first = prefix.starts_with(b"PK") || prefix.starts_with(b"\x93NUMPY");
+    if !recognised_first
+        && !format.is_some_and(|f| matches!(f, Format::Pickle | Format::Joblib | Format::Pytorch))
+        && let Some(as_pickle) = identify::sniff_pickle(&prefix)
+    {
+        inspection.facts.extend(pickles::inspect(
+            file.get_mut(),
+            inspection.size,
+            &as_pickle,
+            limits,
+        ));
     }
     Ok(())
 }

@@ -252,12 +252,24 @@ impl Reader<'_> {
             self.unreadable(member, "numpy header is truncated");
             return;
         }
-        let Some(has_object) = npy_has_object(&String::from_utf8_lossy(&header)) else {
-            self.unreadable(member, "numpy header has no readable `descr`");
-            return;
+        let body = start + header_len;
+        let has_object = match super::npy_header::has_object(&String::from_utf8_lossy(&header)) {
+            Some(has_object) => has_object,
+            // numpy might unpickle the body: read it as a pickle if it could be one.
+            None if blob.slice(body, blob.len() - body).is_some_and(|rest| {
+                let mut sniff = vec![0u8; usize::try_from(rest.len().min(4096)).unwrap_or(0)];
+                rest.read_exact_at(&mut sniff, 0).is_ok()
+                    && crate::identify::sniff_pickle(&sniff).is_some()
+            }) =>
+            {
+                true
+            }
+            None => {
+                self.unreadable(member, "numpy header or its `descr` is not understood");
+                return;
+            }
         };
         if has_object {
-            let body = start + header_len;
             let Some(rest) = blob.slice(body, blob.len() - body) else {
                 return;
             };
@@ -443,7 +455,7 @@ impl Reader<'_> {
         if sniff.starts_with(b"\x93NUMPY") {
             return Kind::Npy;
         }
-        if sniff.get(257..262) == Some(b"ustar") {
+        if sniff.get(..512).is_some_and(identify::is_tar_header) {
             return Kind::Tar;
         }
         match identify::sniff_pickle(sniff) {
@@ -588,6 +600,12 @@ impl Reader<'_> {
                 return;
             }
         }
+        // After the storages, torch unpickles the storage views (`storage_views =
+        // pickle_module.load(f)`); without one its load fails, which runs nothing.
+        if storages && !source.at_end().unwrap_or(true) {
+            let views = pickle::scan_stream(&mut source, &self.limits, Some(1));
+            self.record(Some(member), views);
+        }
     }
 }
 
@@ -704,31 +722,6 @@ fn tar_number(field: &[u8]) -> Option<u64> {
         return Some(0);
     }
     u64::from_str_radix(text, 8).ok()
-}
-
-/// Whether a `.npy` header's `descr` holds Python objects (numpy then unpickles the body).
-fn npy_has_object(header: &str) -> Option<bool> {
-    let start = header.find("'descr'")? + "'descr'".len();
-    let rest = header[start..].trim_start().strip_prefix(':')?.trim_start();
-    // The descr value ends at the next top-level key.
-    let end = ["'fortran_order'", "'shape'"]
-        .iter()
-        .filter_map(|k| rest.find(k))
-        .min()
-        .unwrap_or(rest.len());
-    let value = &rest[..end];
-    let mut has_object = false;
-    let mut saw_code = false;
-    for (i, part) in value.split(['\'', '"']).enumerate() {
-        if i % 2 == 1 {
-            let code = part.trim_start_matches(['<', '>', '|', '=']);
-            if code.starts_with('O') && code[1..].chars().all(|c| c.is_ascii_digit()) {
-                has_object = true;
-            }
-            saw_code = true;
-        }
-    }
-    saw_code.then_some(has_object)
 }
 
 /// Containers built from mutated real archives never panic, hang or exhaust memory.
