@@ -11,6 +11,8 @@ mod action;
 mod bypass_compress;
 #[path = "cli/bypass_ident.rs"]
 mod bypass_ident;
+#[path = "cli/bypass_machine.rs"]
+mod bypass_machine;
 #[path = "cli/bypass_zip.rs"]
 mod bypass_zip;
 #[path = "cli/check.rs"]

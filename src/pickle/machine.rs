@@ -284,6 +284,9 @@ impl Memo<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Joblib,
+    /// The main reading of a stream joblib hands to a plain `pickle.load`: the nested pickle of
+    /// an object array, where a wrapper's BUILD reads no inline array.
+    Plain,
     /// A side machine: plain loader, never mutates shared objects.
     Side,
 }
@@ -993,7 +996,7 @@ impl Machine<'_, '_, '_, '_> {
 
     fn set_items(&mut self, target: &Value, items: Vec<Value>) {
         match target {
-            Value::Dict(dict) if self.mode == Mode::Joblib => {
+            Value::Dict(dict) if self.mode != Mode::Side => {
                 let mut it = items.into_iter();
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
                     if dict.borrow().len() < 64 && self.cells_for(1) {
@@ -1037,7 +1040,7 @@ impl Machine<'_, '_, '_, '_> {
         };
         match &target {
             Value::Object(object) => {
-                if self.mode == Mode::Joblib {
+                if self.mode != Mode::Side {
                     object.borrow_mut().state = state;
                 }
             }
@@ -1045,15 +1048,29 @@ impl Machine<'_, '_, '_, '_> {
         }
         if self.mode == Mode::Joblib
             && let Value::Object(object) = &target
-            && self
-                .collector
-                .full_name(&object.borrow().class)
-                .is_some_and(|name| JOBLIB_WRAPPERS.contains(&name.as_str()))
+            && self.may_be_array_wrapper(&object.borrow())
         {
             let state = object.borrow().state.clone();
             return self.inline_array(at, &state);
         }
         Step::Continue
+    }
+
+    /// Whether joblib's `isinstance(obj, NumpyArrayWrapper)` may hold: the class is a wrapper, or
+    /// a wrapper (or an attribute of one) is what the constructor was handed — as with
+    /// `copyreg._reconstructor(NumpyArrayWrapper, object, None)` or `__newobj__`. When in doubt
+    /// the wrapper reading is taken; the side machine reads the same bytes as opcodes.
+    fn may_be_array_wrapper(&self, object: &Object) -> bool {
+        let is_wrapper = |value: &Value| {
+            self.collector.full_name(value).is_some_and(|name| {
+                JOBLIB_WRAPPERS.iter().any(|wrapper| {
+                    name.strip_prefix(wrapper)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                })
+            })
+        };
+        is_wrapper(&object.class)
+            || matches!(&object.args, Value::Tuple(args) if args.iter().any(is_wrapper))
     }
 
     /// joblib's `NumpyArrayWrapper.read`: an aligned raw buffer, or a nested pickle for object
@@ -1076,11 +1093,12 @@ impl Machine<'_, '_, '_, '_> {
                     what: Limit::Depth,
                 });
             }
+            // joblib unpickles an object array with a plain `pickle.load`: no inline arrays.
             let mut nested = Machine {
                 source: &mut *self.source,
                 collector: &mut *self.collector,
                 limits: self.limits,
-                mode: Mode::Joblib,
+                mode: Mode::Plain,
                 stack: Vec::new(),
                 hidden: 0,
                 marks: Vec::new(),
@@ -1266,26 +1284,34 @@ impl ArraySpec {
             return None;
         };
         let (kind, size) = descr.split_at(descr.char_indices().nth(1)?.0);
-        let size: u64 = if size.is_empty() {
-            match kind {
-                "O" => 8,
-                _ => return None,
-            }
-        } else {
-            size.parse().ok()?
-        };
-        let flags = match &dtype.state {
-            Value::Tuple(state) => match state.get(7) {
-                Some(Value::Int(flags)) => Some(*flags),
+        let state_field = |index: usize| match &dtype.state {
+            Value::Tuple(state) => match state.get(index) {
+                Some(Value::Int(n)) => Some(*n),
                 _ => None,
             },
             _ => None,
         };
+        // numpy's `dtype.__setstate__` gives flexible types (S, U, V) the element size in the
+        // state (index 5, in bytes), whatever size the constructor was handed.
+        let state_elsize = state_field(5)
+            .filter(|n| *n > 0)
+            .and_then(|n| u64::try_from(n).ok())
+            .filter(|_| matches!(kind, "S" | "a" | "U" | "V"));
+        let size: Option<u64> = if size.is_empty() {
+            match kind {
+                "O" => Some(8),
+                _ => None,
+            }
+        } else {
+            Some(size.parse().ok()?)
+        };
+        let flags = state_field(7);
         let (itemsize, has_object) = match kind {
-            "b" | "i" | "u" | "f" | "c" | "M" | "m" | "S" | "a" => (size, false),
-            "U" => (size.checked_mul(4)?, false),
-            "O" => (size, true),
-            "V" => (size, flags? & 1 != 0),
+            "b" | "i" | "u" | "f" | "c" | "M" | "m" => (size?, false),
+            "S" | "a" => (state_elsize.or(size)?, false),
+            "U" => (state_elsize.or(size.and_then(|n| n.checked_mul(4)))?, false),
+            "O" => (size?, true),
+            "V" => (state_elsize.or(size)?, flags? & 1 != 0),
             _ => return None,
         };
         let aligned = matches!(field("numpy_array_alignment_bytes"), Some(v) if v != Value::None);
