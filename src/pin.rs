@@ -4,7 +4,6 @@
 
 use crate::hash::{self, ProgressPolicy, Requests, hex};
 use crate::inspect::datasets::{self, Observed};
-use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 /// Why some paths cannot be pinned (exit 2).
@@ -24,57 +23,86 @@ pub(crate) fn entries(paths: &[PathBuf], progress: ProgressPolicy) -> Result<Str
             Err(why) => problems.push((path.display().to_string(), why)),
         }
     }
-    let mut requests = Requests::default();
-    let plan = datasets::plan_given(&given, &mut requests);
-    let hashes = hash::hash_all(requests, progress);
     let mut text = String::new();
-    for ((_, display), observed) in given.iter().zip(plan.observe(&hashes)) {
-        let key = yaml_string(display);
-        match observed {
-            Observed::File {
-                sha256: Some(sha256),
-                lfs_oid,
-                ..
-            } => match lfs_oid {
-                Some(oid) if hash::is_sha256_hex(&oid) => {
-                    let _ = writeln!(
-                        text,
-                        "    # a Git LFS pointer: pinned by the oid of the content it names\n    - path: {key}\n      sha256: {}",
-                        oid.to_ascii_lowercase()
-                    );
-                }
-                _ => {
-                    let _ = writeln!(text, "    - path: {key}\n      sha256: {}", hex(&sha256));
-                }
-            },
-            Observed::Directory {
-                sha256,
-                files,
-                strays,
-            } => {
-                if strays.is_empty() {
-                    let _ = writeln!(
-                        text,
-                        "    - path: {key}  # folder digest over {files} file{}\n      sha256: {}",
-                        if files == 1 { "" } else { "s" },
-                        hex(&sha256)
-                    );
-                }
-                for stray in strays {
-                    problems.push((stray.display, stray.reason));
-                }
-            }
-            Observed::Missing => problems.push((display.clone(), "no such file or folder".into())),
-            Observed::Unverifiable { reason } => problems.push((display.clone(), reason)),
-            Observed::File { sha256: None, .. } => {
-                problems.push((display.clone(), "was not hashed".into()));
-            }
+    for pinned in pin_each(&given, progress) {
+        match pinned {
+            Ok(pin) => text.push_str(&pin.yaml),
+            Err(mut why) => problems.append(&mut why),
         }
     }
     if problems.is_empty() {
         Ok(text)
     } else {
         Err(HashError { problems })
+    }
+}
+
+/// One path pinned: its YAML list item.
+#[derive(Debug)]
+pub(crate) struct Pin {
+    pub(crate) yaml: String,
+    /// For a folder, how many regular files its digest covers.
+    pub(crate) folder_files: Option<usize>,
+}
+
+/// Pins each `(path to open, path as the policy spells it)`, hashed together; a path that cannot
+/// be pinned gets every reason why (a folder, one per file it cannot vouch for).
+pub(crate) fn pin_each(
+    given: &[(PathBuf, String)],
+    progress: ProgressPolicy,
+) -> Vec<Result<Pin, Vec<(String, String)>>> {
+    let mut requests = Requests::default();
+    let plan = datasets::plan_given(given, &mut requests);
+    let hashes = hash::hash_all(requests, progress);
+    given
+        .iter()
+        .zip(plan.observe(&hashes))
+        .map(|((_, display), observed)| pin_observed(display, observed))
+        .collect()
+}
+
+fn pin_observed(display: &str, observed: Observed) -> Result<Pin, Vec<(String, String)>> {
+    let key = yaml_string(display);
+    let problem = |why: &str| Err(vec![(display.to_owned(), why.to_owned())]);
+    match observed {
+        Observed::File {
+            sha256: Some(sha256),
+            lfs_oid,
+            ..
+        } => Ok(Pin {
+            yaml: match lfs_oid {
+                Some(oid) if hash::is_sha256_hex(&oid) => format!(
+                    "    # a Git LFS pointer: pinned by the oid of the content it names\n    - path: {key}\n      sha256: {}\n",
+                    oid.to_ascii_lowercase()
+                ),
+                _ => format!("    - path: {key}\n      sha256: {}\n", hex(&sha256)),
+            },
+            folder_files: None,
+        }),
+        Observed::Directory {
+            sha256,
+            files,
+            strays,
+        } => {
+            if strays.is_empty() {
+                Ok(Pin {
+                    yaml: format!(
+                        "    - path: {key}  # folder digest over {files} file{}\n      sha256: {}\n",
+                        if files == 1 { "" } else { "s" },
+                        hex(&sha256)
+                    ),
+                    folder_files: Some(files),
+                })
+            } else {
+                Err(strays
+                    .into_iter()
+                    .map(|stray| (stray.display, stray.reason))
+                    .collect())
+            }
+        }
+        Observed::Missing => problem("no such file or folder"),
+        Observed::Unverifiable { reason } => problem(&reason),
+        Observed::File { sha256: None, .. } => problem("was not hashed"),
     }
 }
 

@@ -147,6 +147,17 @@ impl<'p> PolicyIndexes<'p> {
     }
 }
 
+/// The policy's name for an index URL (same scheme, host, port and path), if it declares it.
+pub(crate) fn declared_index<'p>(policy: &'p Policy, url: &str) -> Option<&'p str> {
+    PolicyIndexes::new(policy).index_name(url)
+}
+
+/// Whether two index URLs name the same index (scheme, host, port and path; credentials and a
+/// trailing slash aside).
+pub(crate) fn same_index(a: &str, b: &str) -> bool {
+    url_key(a).is_some_and(|key| url_key(b) == Some(key))
+}
+
 /// How reports name an index: the policy's name, else its URL.
 fn describe(index: &Index, known: &PolicyIndexes<'_>) -> String {
     match (&index.at, &index.name, known.index_name(&index.url)) {
