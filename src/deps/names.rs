@@ -155,6 +155,58 @@ pub(crate) fn egg_name(url: &str) -> Option<String> {
         .filter(|name| !name.is_empty())
 }
 
+/// The distribution name a bare archive URL carries in its file name, as pip reads it: a wheel's
+/// is everything before the first `-` (the wheel spec escapes `-` in names); an sdist's
+/// (`name-version.tar.gz`, `.zip`) is everything before the last `-` that starts a version.
+pub(crate) fn archive_name(url: &str) -> Option<String> {
+    let path = url.split(['#', '?']).next().unwrap_or(url);
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let file = percent_decoded(file);
+    let lower = file.to_ascii_lowercase();
+    let name = if lower.ends_with(".whl") {
+        file.split('-').next()?.to_owned()
+    } else {
+        let stem = [".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip", ".tar"]
+            .iter()
+            .find_map(|ext| {
+                lower
+                    .ends_with(ext)
+                    .then(|| &file[..file.len() - ext.len()])
+            })?;
+        let (name, version) = stem.rsplit_once('-')?;
+        if !version.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        name.to_owned()
+    };
+    (!name.is_empty()).then_some(name)
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes.get(i),
+            bytes.get(i + 1).and_then(|b| hex(*b)),
+            bytes.get(i + 2).and_then(|b| hex(*b)),
+        ) {
+            (Some(b'%'), Some(high), Some(low)) => {
+                out.push(u8::try_from(high * 16 + low).unwrap_or(b'%'));
+                i += 3;
+            }
+            (Some(byte), _, _) => {
+                out.push(*byte);
+                i += 1;
+            }
+            (None, _, _) => break,
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Hash algorithms named in a URL fragment (`#sha256=…`, `#md5=…`).
 pub(crate) fn fragment_hashes(url: &str) -> Vec<String> {
     let Some((_, fragment)) = url.split_once('#') else {
@@ -223,5 +275,18 @@ mod tests {
         assert!(is_full_commit("0123456789abcdef0123456789abcdef01234567"));
         assert!(!is_full_commit("0123456"));
         assert_eq!(egg_name("https://h/x.zip#egg=foo[bar]"), Some("foo".into()));
+        assert_eq!(
+            archive_name("https://h/d/acme_core-9.9.0-py3-none-any.whl#sha256=00"),
+            Some("acme_core".into())
+        );
+        assert_eq!(
+            archive_name("https://h/torch-2.1.0%2Bcu118-cp311-cp311-linux_x86_64.whl"),
+            Some("torch".into())
+        );
+        assert_eq!(
+            archive_name("https://h/acme-core-1.2.tar.gz"),
+            Some("acme-core".into())
+        );
+        assert_eq!(archive_name("https://h/archive/main.zip"), None);
     }
 }

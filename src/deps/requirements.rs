@@ -87,6 +87,8 @@ pub(crate) struct Walker<'r> {
     extras: Vec<Index>,
     find_links: Vec<Index>,
     no_index: bool,
+    /// `--no-require-hashes`: hash-checking mode only where a `--hash` is given.
+    no_require_hashes: bool,
     stack: Vec<PathBuf>,
     visited: Vec<PathBuf>,
 }
@@ -117,6 +119,7 @@ impl<'r> Walker<'r> {
             extras: Vec::new(),
             find_links: Vec::new(),
             no_index: false,
+            no_require_hashes: false,
             stack: Vec::new(),
             visited: Vec::new(),
         }
@@ -239,6 +242,17 @@ impl<'r> Walker<'r> {
         }
         indexes.append(&mut self.find_links);
         self.install.indexes = indexes;
+        // Any `--hash` turns on pip's hash-checking mode for every package, transitive ones too,
+        // unless `--no-require-hashes` limits checking to the lines that carry one.
+        if !self.no_require_hashes
+            && self
+                .install
+                .requirements
+                .iter()
+                .any(|r| !r.hashes.is_empty())
+        {
+            self.install.require_hashes = true;
+        }
         self.facts.installs.push(self.install);
         self.facts
     }
@@ -294,9 +308,52 @@ impl<'r> Walker<'r> {
             .collect();
         let parsed = self.options(&words, raw, segments, display, chain);
         let has_requirement = !args.is_empty();
+        // pip's ParsedLine: a line with a requirement, or else its first `-e`, is a requirement
+        // line (per-requirement options only); a line with neither that names `-r`/`-c` is
+        // followed into its first include and nothing else on it is read (_parse_and_recurse).
+        let first = |name: &str| parsed.iter().position(|(o, _, _)| o == name);
+        let editable = if has_requirement {
+            None
+        } else {
+            first("editable")
+        };
+        let include = if has_requirement || editable.is_some() {
+            None
+        } else {
+            first("requirement").or_else(|| first("constraint"))
+        };
+        let subject = match editable.and_then(|e| parsed.get(e)) {
+            Some((_, Some(value), _)) => value.as_str(),
+            _ => args,
+        };
         let mut hashes = Vec::new();
-        for (option, value, start) in &parsed {
+        for (position, (option, value, start)) in parsed.iter().enumerate() {
             let here = position_in(segments, raw, *start, display, chain);
+            let only = editable.or(include);
+            if only == Some(position) {
+                self.global_option(
+                    option,
+                    value.as_deref(),
+                    here,
+                    display,
+                    dir,
+                    chain,
+                    constraint,
+                );
+                continue;
+            }
+            if include.is_some() {
+                self.problem(
+                    ProblemKind::Invalid,
+                    format!(
+                        "pip ignores `--{option}` on a line that includes another file: only the first `-r`/`-c` of the line is read"
+                    ),
+                    value.as_deref().unwrap_or(option),
+                    here,
+                );
+                continue;
+            }
+            let has_requirement = has_requirement || editable.is_some();
             match (option.as_str(), value) {
                 ("hash", Some(value)) => {
                     let algorithm = value
@@ -334,7 +391,7 @@ impl<'r> Walker<'r> {
                         ProblemKind::Invalid,
                         format!(
                             "pip silently ignores `--{other}` on a requirement line (uv rejects it); only the file's global options decide where `{}` comes from",
-                            args.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).next().unwrap_or(args)
+                            subject.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))).next().unwrap_or(subject)
                         ),
                         value.as_deref().unwrap_or(other),
                         here,
@@ -510,6 +567,7 @@ impl<'r> Walker<'r> {
             }
             "no-index" => self.no_index = true,
             "require-hashes" => self.install.require_hashes = true,
+            "no-require-hashes" => self.no_require_hashes = true,
             "trusted-host" => self.problem(
                 ProblemKind::Insecure,
                 format!("`--trusted-host {value}` turns off TLS certificate checks for that host"),
@@ -706,6 +764,11 @@ impl<'r> Walker<'r> {
         }
         let name = name
             .or_else(|| names::egg_name(url))
+            .or_else(|| {
+                (!names::is_vcs(url))
+                    .then(|| names::archive_name(url))
+                    .flatten()
+            })
             .map(|n| names::normalise(&n));
         let origin = if names::is_vcs(url) {
             Origin::Vcs {

@@ -134,14 +134,33 @@ impl<'p> PolicyIndexes<'p> {
             .map(|(name, _)| *name)
     }
 
-    /// Policy indexes whose host serves a file URL (a host match covers its file URLs).
+    /// Policy indexes that serve a file URL. A host with one policy index covers every file on
+    /// it; a host shared by several (Artifactory, Nexus, GitLab, devpi repositories side by
+    /// side) covers a file only below an index's own folder — its path without the final
+    /// `simple`/`+simple` — so one repository's files never pass as another's.
     fn hosts_of_file(&self, url: &str) -> Vec<&'p str> {
         let Some(key) = url_key(url) else {
             return Vec::new();
         };
-        self.indexes
+        let same_host: Vec<&(&'p str, UrlKey)> = self
+            .indexes
             .iter()
             .filter(|(_, k)| file_host(k) == file_host(&key))
+            .collect();
+        let distinct_paths: BTreeSet<&Vec<String>> =
+            same_host.iter().map(|(_, k)| &k.path).collect();
+        if distinct_paths.len() <= 1 {
+            return same_host.iter().map(|(name, _)| *name).collect();
+        }
+        same_host
+            .iter()
+            .filter(|(_, k)| {
+                let folder = match k.path.split_last() {
+                    Some((last, rest)) if last == "simple" || last == "+simple" => rest,
+                    _ => k.path.as_slice(),
+                };
+                key.path.starts_with(folder)
+            })
             .map(|(name, _)| *name)
             .collect()
     }
@@ -180,7 +199,11 @@ fn candidates<'a>(
     if let Some(pin) = pin {
         return all
             .iter()
-            .filter(|i| i.name.as_deref() == Some(pin))
+            .filter(|i| {
+                i.name
+                    .as_deref()
+                    .is_some_and(|n| same_source_name(install.tool, n, pin))
+            })
             .collect();
     }
     let searchable: Vec<&Index> = all.iter().filter(|i| i.role != Role::Explicit).collect();
@@ -241,6 +264,62 @@ fn candidates<'a>(
                 pool
             }
         }
+    }
+}
+
+fn is_glob(pattern: &str) -> bool {
+    pattern.contains(['*', '?', '['])
+}
+
+/// Whether the tool's own lockfile sits beside this manifest (uv.lock beside a uv project's
+/// pyproject.toml, poetry.lock, Pipfile.lock, pdm.lock; pylock.toml for any of them).
+fn locks_its_resolution(install: &Install, lockfiles: &BTreeSet<&str>) -> bool {
+    let lock_name = match install.tool {
+        Tool::Uv { .. } => "uv.lock",
+        Tool::Poetry => "poetry.lock",
+        Tool::Pipenv { .. } => "Pipfile.lock",
+        Tool::Pdm { .. } => "pdm.lock",
+        Tool::Pip => return false,
+    };
+    if install.pins_expected {
+        return false;
+    }
+    let folder = install
+        .at
+        .path
+        .rsplit_once('/')
+        .map_or("", |(folder, _)| folder);
+    let beside = |name: &str| {
+        if folder.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{folder}/{name}")
+        }
+    };
+    lockfiles.contains(beside(lock_name).as_str())
+        || lockfiles.contains(beside("pylock.toml").as_str())
+}
+
+/// Whether a dependency's `source =`/`index =` names a declared source: Poetry lowercases
+/// source names, the other tools compare them as written.
+fn same_source_name(tool: Tool, declared: &str, pinned: &str) -> bool {
+    match tool {
+        Tool::Poetry => declared.eq_ignore_ascii_case(pinned),
+        _ => declared == pinned,
+    }
+}
+
+/// The URL a VCS requirement fetches: `git+https://…` → `https://…`. Only a VCS scheme prefix
+/// is removed; a `+` anywhere else (a local version like `2.1.0+cu118`, a path) is part of the
+/// URL and never a place to split it.
+fn without_vcs_scheme(url: &str) -> &str {
+    match url.split_once('+') {
+        Some((scheme, rest))
+            if ["git", "hg", "svn", "bzr"].contains(&scheme.to_ascii_lowercase().as_str()) =>
+        {
+            rest
+        }
+        _ => url,
     }
 }
 
@@ -316,14 +395,17 @@ pub(crate) fn judge(policy: &Policy, facts: &Facts, out: &mut Vec<Finding>) {
         .filter(|p| p.kind == ProblemKind::UnresolvedVariable)
         .map(|p| (p.at.path.as_str(), p.at.line, p.at.column))
         .collect();
+    let lockfiles: BTreeSet<&str> = facts.locked.iter().map(|l| l.at.path.as_str()).collect();
     for install in &facts.installs {
         let mut found = Vec::new();
+        let locked = locks_its_resolution(install, &lockfiles);
         judge_install(
             policy,
             &restrictions,
             &known,
             install,
             &unresolved,
+            locked,
             &mut found,
         );
         for finding in found {
@@ -376,6 +458,7 @@ fn judge_install(
     known: &PolicyIndexes<'_>,
     install: &Install,
     unresolved: &BTreeSet<(&str, u32, u32)>,
+    locked: bool,
     out: &mut Vec<Finding>,
 ) {
     let deps = &policy.dependencies;
@@ -428,9 +511,9 @@ fn judge_install(
     let mut confused_rules = BTreeSet::new();
     // pip's hash-checking mode (any `--hash`) requires `==` and a hash for every package,
     // transitive ones included: a substituted file fails to install instead of running.
-    let hash_mode = install.pins_expected
-        && install.tool == Tool::Pip
-        && (install.require_hashes || install.requirements.iter().any(|r| !r.hashes.is_empty()));
+    // The readers set `require_hashes` for `--require-hashes` and for any `--hash` (unless
+    // `--no-require-hashes` limits checking to the lines that carry one).
+    let hash_mode = install.pins_expected && install.tool == Tool::Pip && install.require_hashes;
     let pinned_by_constraint: BTreeSet<&str> = install
         .requirements
         .iter()
@@ -440,6 +523,7 @@ fn judge_install(
     for requirement in &install.requirements {
         hygiene(policy, install, requirement, &pinned_by_constraint, out);
         let Some(name) = requirement.name.as_deref() else {
+            nameless_download(restrictions, known, requirement, out);
             continue;
         };
         let Some((rule_index, rule)) = restrictions.for_name(name) else {
@@ -450,7 +534,12 @@ fn judge_install(
                 let cands = candidates(install, name, pin.as_deref(), &|i| allowed_for(rule, i));
                 let (good, bad): (Vec<&Index>, Vec<&Index>) =
                     cands.iter().partition(|i| allowed_for(rule, i));
-                let hash_pinned = hash_mode && requirement.pinned && !requirement.hashes.is_empty();
+                // pip checks a line's own `--hash` in every mode (with `--no-require-hashes`
+                // too): a substituted file for this requirement fails to install.
+                let hash_pinned = install.pins_expected
+                    && install.tool == Tool::Pip
+                    && requirement.pinned
+                    && !requirement.hashes.is_empty();
                 if !good.is_empty() && (bad.is_empty() || hash_pinned) {
                     continue;
                 }
@@ -504,8 +593,7 @@ fn judge_install(
                 out.push(locate(finding, &requirement.at));
             }
             Origin::Url { url } | Origin::Vcs { url, .. } => {
-                let url_without_vcs = url.split_once('+').map_or(url.as_str(), |(_, u)| u);
-                let hosts = known.hosts_of_file(url_without_vcs);
+                let hosts = known.hosts_of_file(without_vcs_scheme(url));
                 if !hosts.iter().any(|h| rule.allow.iter().any(|a| a == h)) {
                     let finding = SOURCE_NOT_ALLOWED
                         .at(
@@ -533,11 +621,17 @@ fn judge_install(
         .iter()
         .filter_map(|r| r.name.as_deref())
         .collect();
-    for rule in restrictions.rules.iter().filter(|_| !hash_mode) {
+    // A lockfile beside the manifest records where every transitive package was resolved from,
+    // and is judged entry by entry: it, not this guess, is what CI installs.
+    for rule in restrictions.rules.iter().filter(|_| !hash_mode && !locked) {
+        // A glob (`acme-*`) names packages nobody has listed yet: one pulled in as a dependency
+        // of a listed one is not covered by that one's pin.
         let unlisted: Vec<&str> = rule
             .patterns
             .iter()
-            .filter(|(text, matcher)| text != "*" && !listed.iter().any(|n| matcher.is_match(n)))
+            .filter(|(text, matcher)| {
+                text != "*" && (is_glob(text) || !listed.iter().any(|n| matcher.is_match(n)))
+            })
             .map(|(text, _)| text.as_str())
             .collect();
         let Some(pattern) = unlisted.first() else {
@@ -546,7 +640,11 @@ fn judge_install(
         let cands = candidates(install, pattern, None, &|i| allowed_for(rule, i));
         let (good, bad): (Vec<&Index>, Vec<&Index>) =
             cands.iter().partition(|i| allowed_for(rule, i));
-        if good.is_empty() || bad.is_empty() {
+        // An install that never consults an allowed index has nothing to pull the name in from
+        // there; one that does (a package pinned to it, whose dependencies are not) exposes the
+        // name to whatever the unpinned configuration searches, even when that is only PyPI.
+        let consults_allowed = install.indexes.iter().any(|i| allowed_for(rule, i));
+        if bad.is_empty() || (good.is_empty() && !consults_allowed) {
             continue;
         }
         let anchor = bad
@@ -564,10 +662,15 @@ fn judge_install(
             .at(
                 &anchor.path,
                 format!(
-                    "{} may only come from {} (policy line {}), but {bad_text} is searched too: {}. A dependency pulled in under such a name (as torchtriton was in December 2022) can be taken from there",
+                    "{} may only come from {} (policy line {}), but {bad_text} {}: {}. A dependency pulled in under such a name (as torchtriton was in December 2022) can be taken from there",
                     unlisted.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
                     rule.allow_text(),
                     rule.line,
+                    if good.is_empty() {
+                        "is all that is searched for names not pinned to an index (source pins cover only the dependency they are written on)"
+                    } else {
+                        "is searched too"
+                    },
                     how_tool_picks(install.tool)
                 ),
             )
@@ -619,6 +722,41 @@ fn judge_install(
             out.push(locate(finding, anchor));
         }
     }
+}
+
+/// A URL or VCS requirement gate cannot name (no `#egg=`, no wheel or sdist file name) could be
+/// any package, a restricted one included: it passes only if some policy rule allows a download
+/// from its host.
+fn nameless_download(
+    restrictions: &Restrictions<'_>,
+    known: &PolicyIndexes<'_>,
+    requirement: &Requirement,
+    out: &mut Vec<Finding>,
+) {
+    let (Origin::Url { url } | Origin::Vcs { url, .. }) = &requirement.origin else {
+        return;
+    };
+    if restrictions.rules.is_empty() {
+        return;
+    }
+    let hosts = known.hosts_of_file(without_vcs_scheme(url));
+    if restrictions
+        .rules
+        .iter()
+        .any(|rule| hosts.iter().any(|h| rule.allow.iter().any(|a| a == h)))
+    {
+        return;
+    }
+    let finding = SOURCE_NOT_ALLOWED
+        .at(
+            &requirement.at.path,
+            format!(
+                "this line installs a package gate cannot name from `{url}`, a host no policy rule allows: it could be any package, one the policy restricts included"
+            ),
+        )
+        .evidence("url", url.clone())
+        .help("name the package (`NAME @ URL`, or `#egg=NAME` on a VCS URL) so the policy can judge it, or install it from an allowed index");
+    out.push(locate(finding, &requirement.at));
 }
 
 fn confusion_help(tool: Tool) -> &'static str {
@@ -750,10 +888,9 @@ fn judge_locked(
             url.clone(),
         ),
         LockedSource::Url { url } => (known.hosts_of_file(url), url.clone()),
-        LockedSource::Vcs { url, .. } => (
-            known.hosts_of_file(url.split_once('+').map_or(url.as_str(), |(_, u)| u)),
-            url.clone(),
-        ),
+        LockedSource::Vcs { url, .. } => {
+            (known.hosts_of_file(without_vcs_scheme(url)), url.clone())
+        }
         LockedSource::Local | LockedSource::Unrecorded => (Vec::new(), String::new()),
     };
     let version = locked

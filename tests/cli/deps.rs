@@ -124,7 +124,7 @@ fn pip_extra_index_url_is_dependency_confusion() {
         confusion[0]["message"]
             .as_str()
             .unwrap()
-            .starts_with("`torchtriton` may only come from acme"),
+            .starts_with("`acme-*`, `torchtriton` may only come from acme"),
         "{report:#}"
     );
 }
@@ -417,10 +417,56 @@ fn uv_best_match_is_dependency_confusion() {
     assert!(message.contains("unsafe-best-match"), "{message}");
 }
 
+/// UV_SAFE locked as uv resolves it when the internal index also serves acme-utils (pinned too).
+const UV_LOCK_SAFE: &str = r#"version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "acme-models"
+version = "0.3.0"
+source = { registry = "https://pypi.acme.internal/simple" }
+dependencies = [{ name = "acme-utils" }]
+wheels = [{ url = "https://pypi.acme.internal/packages/acme_models-0.3.0-py3-none-any.whl", hash = "sha256:aa" }]
+
+[[package]]
+name = "acme-utils"
+version = "1.2.0"
+source = { registry = "https://pypi.acme.internal/simple" }
+wheels = [{ url = "https://pypi.acme.internal/packages/acme_utils-1.2.0-py3-none-any.whl", hash = "sha256:bb" }]
+
+[[package]]
+name = "numpy"
+version = "1.26.4"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://files.pythonhosted.org/packages/numpy-1.26.4.tar.gz", hash = "sha256:cc" }
+"#;
+
 #[test]
-fn uv_explicit_index_with_sources_is_safe() {
-    let repo = repo_with(STRICT, &[("pyproject.toml", UV_SAFE)]);
+fn uv_explicit_index_with_sources_and_its_lock_is_safe() {
+    let repo = repo_with(
+        STRICT,
+        &[("pyproject.toml", UV_SAFE), ("uv.lock", UV_LOCK_SAFE)],
+    );
     assert_clean(&run_json(&repo, 0));
+}
+
+#[test]
+fn uv_explicit_index_without_a_lock_exposes_restricted_names_it_does_not_pin() {
+    // uv sources pin acme-models only: a dependency of it named acme-utils (or torchtriton) is
+    // resolved from the default index, PyPI (lab: uv.lock recorded acme-utils 99.0.0 from PyPI).
+    let repo = repo_with(STRICT, &[("pyproject.toml", UV_SAFE)]);
+    let report = run_json(&repo, 1);
+    assert_eq!(
+        places(&report),
+        vec![place("dependency-confusion", "pyproject.toml", 1, 1)],
+        "{report:#}"
+    );
+    let message = findings(&report)[0]["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.starts_with("`acme-*`, `torchtriton` may only come from acme")
+            && message.contains("PyPI (uv's default) is all that is searched"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -1228,6 +1274,7 @@ jobs:
         &policy,
         &[
             ("pyproject.toml", UV_SAFE),
+            ("uv.lock", UV_LOCK_SAFE),
             (".github/workflows/ci.yml", workflow),
         ],
     );
@@ -1242,5 +1289,209 @@ jobs:
     assert_eq!(
         finding["evidence"]["include-chain"],
         serde_json::json!([".github/workflows/ci.yml:6"])
+    );
+}
+
+// Red-team regressions: each is a shape a real tool installs from a source the policy does not
+// allow (or a safe one gate failed), named after its case.
+
+#[test]
+fn transitive_restricted_names_leak_past_source_pins_in_every_tool_without_a_lock() {
+    // torch pinned to its own index; torchtriton, its dependency, comes from PyPI (uv, Poetry
+    // and Pipenv pin only the package the pin is written on).
+    let policy = "\
+version: 1
+dependencies:
+  indexes:
+    pytorch-nightly: https://download.pytorch.org/whl/nightly/cu118
+  packages:
+    - names: [torch, torchtriton]
+      allow: [pytorch-nightly]
+    - names: [\"*\"]
+      allow: [pypi]
+";
+    let uv = "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"torch==2.0.0.dev20221230\"]\n\n[[tool.uv.index]]\nname = \"pytorch-nightly\"\nurl = \"https://download.pytorch.org/whl/nightly/cu118\"\nexplicit = true\n\n[tool.uv.sources]\ntorch = { index = \"pytorch-nightly\" }\n";
+    let poetry = "[tool.poetry]\nname = \"app\"\nversion = \"0.1.0\"\n\n[tool.poetry.dependencies]\npython = \"^3.11\"\ntorch = { version = \"2.0.0.dev20221230\", source = \"pytorch-nightly\" }\n\n[[tool.poetry.source]]\nname = \"pytorch-nightly\"\nurl = \"https://download.pytorch.org/whl/nightly/cu118\"\npriority = \"explicit\"\n";
+    let pipenv = "[[source]]\nname = \"pypi\"\nurl = \"https://pypi.org/simple\"\nverify_ssl = true\n\n[[source]]\nname = \"pytorch-nightly\"\nurl = \"https://download.pytorch.org/whl/nightly/cu118\"\nverify_ssl = true\n\n[packages]\ntorch = { version = \"==2.0.0.dev20221230\", index = \"pytorch-nightly\" }\n";
+    for (file, text) in [
+        ("pyproject.toml", uv),
+        ("pyproject.toml", poetry),
+        ("Pipfile", pipenv),
+    ] {
+        let repo = repo_with(policy, &[(file, text)]);
+        let report = run_json(&repo, 1);
+        let confusion = findings_of(&report, "dependency-confusion");
+        assert_eq!(confusion.len(), 1, "{file}: {report:#}");
+        assert_eq!(confusion[0]["path"], file);
+        assert!(
+            confusion[0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("`torchtriton` may only come from pytorch-nightly"),
+            "{report:#}"
+        );
+    }
+}
+
+#[test]
+fn req_include_line_index_url_is_ignored_by_pip() {
+    // pip follows `-r` and drops every other option on that line: PyPI serves acme-core.
+    let repo = repo_with(
+        STRICT,
+        &[
+            ("common.txt", "numpy==1.26.4\n"),
+            (
+                "requirements.txt",
+                "-r common.txt --index-url https://pypi.acme.internal/simple\nacme-core==1.0.0\n",
+            ),
+        ],
+    );
+    let report = run_json(&repo, 1);
+    assert_eq!(
+        places(&report),
+        vec![
+            place("requirements-invalid", "requirements.txt", 1, 15),
+            place("source-not-allowed", "requirements.txt", 2, 1),
+        ],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn req_editable_line_index_url_is_ignored_by_pip() {
+    let repo = repo_with(
+        STRICT,
+        &[
+            ("libs/acme-app/setup.py", ""),
+            (
+                "requirements.txt",
+                "-e ./libs/acme-app --index-url https://pypi.acme.internal/simple\nacme-core==1.0.0\n",
+            ),
+        ],
+    );
+    let report = run_json(&repo, 1);
+    assert_eq!(
+        places(&report),
+        vec![
+            place("requirements-invalid", "requirements.txt", 1, 20),
+            place("source-not-allowed", "requirements.txt", 2, 1),
+        ],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn req_no_require_hashes_checks_only_hashed_lines() {
+    // pip 26.2: hashes are verified where given; a transitive torchtriton is taken from the merge.
+    let hash = "0b8f5f3e8e3b2e6c0e8a4e7c9d1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b";
+    let text = format!(
+        "--index-url https://pypi.org/simple\n--extra-index-url https://pypi.acme.internal/simple\n--no-require-hashes\nacme-core==1.0.0 \\\n    --hash=sha256:{hash}\n"
+    );
+    let repo = repo_with(STRICT, &[("requirements.txt", text.as_str())]);
+    let report = run_json(&repo, 1);
+    let confusion = findings_of(&report, "dependency-confusion");
+    assert_eq!(confusion.len(), 1, "{report:#}");
+    assert!(
+        confusion[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`acme-*`, `torchtriton` may only come from acme"),
+        "the hashed acme-core itself is safe: {report:#}"
+    );
+    // Without `--no-require-hashes` every package needs a hash: nothing can be substituted.
+    let strict = text.replace("--no-require-hashes\n", "");
+    let repo = repo_with(STRICT, &[("requirements.txt", strict.as_str())]);
+    assert!(findings_of(&run_json(&repo, 0), "dependency-confusion").is_empty());
+}
+
+#[test]
+fn direct_url_plus_is_part_of_the_url_not_a_vcs_scheme() {
+    let repo = repo_with(
+        STRICT,
+        &[(
+            "requirements.txt",
+            "acme-core @ https://evil.example/dl+https://pypi.acme.internal/packages/acme_core-1.0.0-py3-none-any.whl\n",
+        )],
+    );
+    let report = run_json(&repo, 1);
+    assert_eq!(
+        places(&report),
+        vec![place("source-not-allowed", "requirements.txt", 1, 1)],
+        "{report:#}"
+    );
+    // A local version's `+` on the allowed index is fine.
+    let policy = "version: 1\ndependencies:\n  indexes:\n    pytorch: https://download.pytorch.org/whl/cu118\n  packages:\n    - names: [torch]\n      allow: [pytorch]\n    - names: [\"*\"]\n      allow: [pypi]\n";
+    let repo = repo_with(
+        policy,
+        &[(
+            "requirements.txt",
+            "torch @ https://download.pytorch.org/whl/cu118/torch-2.1.0+cu118-cp311-cp311-linux_x86_64.whl\n",
+        )],
+    );
+    assert_clean(&run_json(&repo, 0));
+}
+
+#[test]
+fn bare_urls_are_named_by_their_file_or_judged_as_any_package() {
+    let repo = repo_with(
+        STRICT,
+        &[(
+            "requirements.txt",
+            "https://github.com/evil/acme-core/releases/download/v9.9/acme_core-9.9.0-py3-none-any.whl\n-e git+https://github.com/evil/torchtriton.git@0123456789abcdef0123456789abcdef01234567\n",
+        )],
+    );
+    let report = run_json(&repo, 1);
+    assert_eq!(
+        places(&report),
+        vec![
+            place("source-not-allowed", "requirements.txt", 1, 1),
+            place("source-not-allowed", "requirements.txt", 2, 1),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(findings(&report)[0]["evidence"]["package"], "acme-core");
+}
+
+#[test]
+fn same_host_repositories_are_told_apart_by_path() {
+    let policy = "\
+version: 1
+dependencies:
+  indexes:
+    acme-internal: https://artifacts.acme.internal/api/pypi/pypi-internal/simple
+    pypi-proxy: https://artifacts.acme.internal/api/pypi/pypi-remote/simple
+  packages:
+    - names: [\"acme-*\"]
+      allow: [acme-internal]
+    - names: [\"*\"]
+      allow: [pypi-proxy]
+";
+    let base =
+        "--index-url https://artifacts.acme.internal/api/pypi/pypi-remote/simple\nnumpy==1.26.4\n";
+    let remote = format!(
+        "{base}acme-core @ https://artifacts.acme.internal/api/pypi/pypi-remote/packages/acme_core-99.0.0-py3-none-any.whl\n"
+    );
+    let repo = repo_with(policy, &[("requirements.txt", remote.as_str())]);
+    let report = run_json(&repo, 1);
+    assert_eq!(
+        places(&report),
+        vec![place("source-not-allowed", "requirements.txt", 3, 1)],
+        "{report:#}"
+    );
+    let internal = format!(
+        "{base}acme-core @ https://artifacts.acme.internal/api/pypi/pypi-internal/packages/acme_core-1.0.0-py3-none-any.whl\n"
+    );
+    let repo = repo_with(policy, &[("requirements.txt", internal.as_str())]);
+    assert!(findings_of(&run_json(&repo, 0), "source-not-allowed").is_empty());
+}
+
+#[test]
+fn poetry_source_names_are_case_insensitive() {
+    let pyproject = "[tool.poetry]\nname = \"app\"\nversion = \"0.1.0\"\n\n[tool.poetry.dependencies]\npython = \"^3.11\"\nacme-core = { version = \"1.0.0\", source = \"ACME\" }\n\n[[tool.poetry.source]]\nname = \"acme\"\nurl = \"https://pypi.acme.internal/simple\"\npriority = \"explicit\"\n";
+    // (Without a lock, other `acme-*` names acme-core depends on are still exposed: exit 1.)
+    let repo = repo_with(PROXY, &[("pyproject.toml", pyproject)]);
+    assert!(
+        findings_of(&run_json(&repo, 1), "source-not-allowed").is_empty(),
+        "ACME names the source `acme`"
     );
 }

@@ -18,7 +18,12 @@ supplemental ones; Pipenv uses the first source unless `index =` says otherwise 
 `install_search_all_sources` hands all of them to pip); PDM treats sources as equal unless
 `include_packages` or `respect-source-order` says otherwise. Source pins (uv sources, Poetry
 `source =`, Pipenv `index =`) cover the dependency they are written on, never its dependencies, so
-restricted names that are not listed are checked against the unpinned configuration too.
+restricted names that are not listed, and every name a glob such as `acme-*` covers, are checked
+against the unpinned configuration too whenever the install uses an index the rule allows (a
+package from there can depend on them) — even when that configuration searches only PyPI. A
+lockfile of the tool beside the manifest (`uv.lock`, `poetry.lock`, `Pipfile.lock`, `pdm.lock`,
+`pylock.toml`) records where each of those was really resolved from and is judged entry by entry
+instead (`source-not-allowed`).
 
 ## Why
 In December 2022 PyTorch nightly was installed with `--extra-index-url`; pip takes the highest
