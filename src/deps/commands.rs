@@ -434,25 +434,35 @@ struct Parser<'w> {
     uv: bool,
     /// After `--`: everything is an argument.
     arguments_only: bool,
+    /// A separator or a word glued to `;` ended the command; `next` is past it.
+    done: bool,
 }
 
 impl Parser<'_> {
     /// The next event among options of `scopes`, or `None` at the end of the command.
     fn event(&mut self, scopes: &[Scope]) -> Option<Event> {
         loop {
+            if self.done {
+                return None;
+            }
             let word = self.words.get(self.next)?;
             self.next += 1;
             let text = word.text.as_str();
-            // A word glued to `;` ends the command after itself.
-            let (text, last) = match text.strip_suffix(';') {
-                Some(rest) if !rest.is_empty() => (rest, true),
-                _ => (text, false),
+            // A word glued to `;` (or closing `$(…)`, `` `…` ``) ends the command after itself.
+            let closing = || {
+                text.strip_suffix(')')
+                    .filter(|rest| !rest.contains('('))
+                    .or_else(|| text.strip_suffix('`'))
             };
-            if last {
-                self.next = self.words.len();
-            }
+            let text = match text.strip_suffix(';').or_else(closing) {
+                Some(rest) if !rest.is_empty() => {
+                    self.done = true;
+                    rest
+                }
+                _ => text,
+            };
             if is_separator(text) {
-                self.next = self.words.len();
+                self.done = true;
                 return None;
             }
             if let Some(target_follows) = redirection(text) {
@@ -481,11 +491,20 @@ impl Parser<'_> {
     }
 
     fn value_after(&mut self) -> String {
-        let value = self.words.get(self.next).map(|w| w.text.clone());
-        if value.is_some() {
-            self.next += 1;
+        if self.done {
+            return String::new();
         }
-        value.unwrap_or_default()
+        let Some(word) = self.words.get(self.next) else {
+            return String::new();
+        };
+        self.next += 1;
+        match word.text.strip_suffix(';') {
+            Some(value) => {
+                self.done = true;
+                value.to_owned()
+            }
+            None => word.text.clone(),
+        }
     }
 
     fn long(&mut self, long: &str, written: &str, start: usize, scopes: &[Scope]) -> Option<Event> {
@@ -616,6 +635,37 @@ fn config_key(name: &str) -> Option<&'static str> {
     }
 }
 
+/// Is `pip` uv's subcommand: `uv [global options] pip`? (`uv run pip …` runs pip itself.)
+fn uv_before(before: &[Word]) -> bool {
+    let mut j = before.len();
+    while j > 0 {
+        j -= 1;
+        let Some(word) = before.get(j) else { break };
+        let text = word.text.as_str();
+        if base(text).trim_start_matches(['@', '-', '+']) == "uv" {
+            return true;
+        }
+        if text.starts_with('-') {
+            continue;
+        }
+        // The value of a uv option that takes one (`uv --directory app pip …`).
+        let option = j
+            .checked_sub(1)
+            .and_then(|k| before.get(k))
+            .and_then(|w| w.text.strip_prefix("--"));
+        let takes_value = option.is_some_and(|o| {
+            !o.contains('=')
+                && UV_OPTIONS
+                    .iter()
+                    .any(|(long, _, opt)| *long == o && opt.takes_value())
+        });
+        if !takes_value {
+            return false;
+        }
+    }
+    false
+}
+
 /// Finds the pip and uv commands of one line: `pip [general options] SUBCOMMAND …` wherever a
 /// word names pip (`pip3.11`, `python -m pip`, `.venv/bin/pip`), `uv [options] pip …`, after
 /// Make's recipe prefixes (`@`, `-`, `+`).
@@ -629,7 +679,9 @@ fn commands_in(line: &ShellLine, words: &[Word], display: &str) -> Vec<Found> {
             segment_start = i;
             continue;
         }
-        let mut name = base(&word.text);
+        // `$(pip …)`, `X=$(pip …)`, `` `pip …` ``, `(pip …)`.
+        let inner = word.text.rsplit(['(', '`']).next().unwrap_or(&word.text);
+        let mut name = base(inner);
         if i - 1 == segment_start {
             // Make runs a recipe line after removing `@` (silent), `-` (ignore errors) and `+`.
             name = name.trim_start_matches(['@', '-', '+']);
@@ -640,16 +692,13 @@ fn commands_in(line: &ShellLine, words: &[Word], display: &str) -> Vec<Found> {
             }
             continue;
         }
-        let uv = words
-            .get(segment_start..i - 1)
-            .unwrap_or_default()
-            .iter()
-            .any(|w| base(&w.text).trim_start_matches(['@', '-', '+']) == "uv");
+        let uv = uv_before(words.get(segment_start..i - 1).unwrap_or_default());
         let mut parser = Parser {
             words,
             next: i,
             uv,
             arguments_only: false,
+            done: false,
         };
         let mut events = Vec::new();
         // General options first; the first argument is the subcommand.
@@ -1053,9 +1102,6 @@ fn github_env_lines(lines: &[ShellLine], words: &[Vec<Word>]) -> Vec<bool> {
                     *mark = true;
                 }
             }
-        } else if heredoc_delimiter(words).is_some() {
-            // A heredoc to somewhere else: its body is not settings of this shell either,
-            // but it is read as lines as before (over-reading only adds facts).
         }
         if first == "{" || first == "(" {
             group = Some(k);

@@ -494,6 +494,21 @@ mod tests {
             "-rx",
             "-ihttp://",
             "--extra",
+            "RUN [\"pip\", ",
+            "\"install\",",
+            "\"-c\", \"",
+            ">> \"$GITHUB_ENV\"",
+            "PIP_EXTRA_INDEX_URL<<EOF",
+            "<<EOF",
+            "EOF",
+            "pip --log",
+            "config set global.index-url",
+            "PIP_CONFIG_FILE=pip.conf",
+            "--isolated",
+            "@-pip",
+            "{",
+            "}",
+            "FROM x AS y",
         ];
         let dir = tempfile::tempdir().expect("a temporary folder");
         let root = std::fs::canonicalize(dir.path()).unwrap_or_else(|_| dir.path().to_path_buf());
@@ -511,6 +526,10 @@ mod tests {
             "Dockerfile",
             "environment.yml",
             ".github/workflows/ci.yml",
+            "Containerfile",
+            "Makefile",
+            "action.yml",
+            "setup.sh",
         ];
         std::fs::create_dir_all(root.join(".github/workflows")).unwrap_or_default();
         for round in 0..300 {

@@ -452,3 +452,25 @@ fn dockerfile_and_containerfile_names() {
     expected.sort();
     assert_eq!(places(&report), expected, "{report:#}");
 }
+
+#[test]
+fn cli_every_command_of_a_line_is_read() {
+    // After `&&`, `;` and inside `$(…)`; `uv run pip` is pip, so PIP_* settings reach it.
+    let tail = format!("-i {ACME} --extra-index-url https://pypi.org/simple acme-core==1.0.0");
+    let script = format!(
+        "pip install -U pip && pip install {tail}\n\
+         pip install -U pip; pip install {tail}\n\
+         OUT=$(pip install {tail})\n\
+         export PIP_EXTRA_INDEX_URL=https://pypi.org/simple\n\
+         uv run pip install -i {ACME} acme-core==1.0.0\n\
+         uv --directory app pip install -i {ACME} acme-core==1.0.0\n"
+    );
+    let repo = repo_with(STRICT, &[("setup.sh", &script)]);
+    let report = run_json(&repo, 1);
+    let mut expected: Vec<_> = [1, 2, 3, 5]
+        .into_iter()
+        .flat_map(|line| merged("setup.sh", line))
+        .collect();
+    expected.sort();
+    assert_eq!(places(&report), expected, "{report:#}");
+}
