@@ -366,15 +366,20 @@ fn classify(display: &str, name: &str) -> Option<Kind> {
         "setup.cfg" => Kind::SetupCfg,
         "environment.yml" | "environment.yaml" => Kind::Conda,
         _ if lower.starts_with("pylock.") && lower.ends_with(".toml") => Kind::Pylock,
-        _ if lower == "dockerfile"
-            || lower.starts_with("dockerfile.")
-            || lower.ends_with(".dockerfile")
+        // `Dockerfile-gpu`, `gpu.Dockerfile`, `Containerfile.cuda`: what `docker build -f`
+        // and `podman build` are commonly given.
+        _ if commands::is_dockerfile(&lower)
             || lower.ends_with(".sh")
             || lower.ends_with(".bash")
-            || lower == "makefile" =>
+            || lower.ends_with(".mk")
+            || lower == "makefile"
+            || lower == "gnumakefile" =>
         {
             Kind::Script
         }
+        // Composite actions (`runs.steps[].run`) run in the calling job like its own steps;
+        // `uses: ./path` can name any folder, so every `action.yml` is read.
+        "action.yml" | "action.yaml" => Kind::Workflow,
         _ if (lower.ends_with(".yml") || lower.ends_with(".yaml"))
             && display.starts_with(".github/workflows/") =>
         {
@@ -489,6 +494,21 @@ mod tests {
             "-rx",
             "-ihttp://",
             "--extra",
+            "RUN [\"pip\", ",
+            "\"install\",",
+            "\"-c\", \"",
+            ">> \"$GITHUB_ENV\"",
+            "PIP_EXTRA_INDEX_URL<<EOF",
+            "<<EOF",
+            "EOF",
+            "pip --log",
+            "config set global.index-url",
+            "PIP_CONFIG_FILE=pip.conf",
+            "--isolated",
+            "@-pip",
+            "{",
+            "}",
+            "FROM x AS y",
         ];
         let dir = tempfile::tempdir().expect("a temporary folder");
         let root = std::fs::canonicalize(dir.path()).unwrap_or_else(|_| dir.path().to_path_buf());
@@ -506,6 +526,10 @@ mod tests {
             "Dockerfile",
             "environment.yml",
             ".github/workflows/ci.yml",
+            "Containerfile",
+            "Makefile",
+            "action.yml",
+            "setup.sh",
         ];
         std::fs::create_dir_all(root.join(".github/workflows")).unwrap_or_default();
         for round in 0..300 {
