@@ -21,6 +21,8 @@ mod check;
 mod datasets;
 #[path = "cli/deps.rs"]
 mod deps;
+#[path = "cli/deps_locks.rs"]
+mod deps_locks;
 #[path = "cli/discovery.rs"]
 mod discovery;
 #[path = "cli/explain.rs"]

@@ -25,14 +25,64 @@ struct Origins<'a, 'i> {
     artifacts: Vec<(String, Vec<String>, &'a Value<'i>)>,
 }
 
-/// A downloadable artifact URL: not a local `file:` URL (nothing is fetched) and not the URL the
-/// recorded source already names (judged as that source).
+/// A downloadable artifact URL the recorded source does not already account for: not a local
+/// `file:` URL (nothing is fetched) and not served by `source` (see [`served_by`]).
 fn remote_artifact(url: &str, source: &LockedSource) -> bool {
     names::looks_like_url(url)
         && !url
             .get(..5)
             .is_some_and(|s| s.eq_ignore_ascii_case("file:"))
-        && !matches!(source, LockedSource::Url { url: own } if own == url)
+        && !served_by(source, url)
+}
+
+/// Whether `source` serves the file at `url`, so the fact for the source already judges it:
+/// PyPI's files live on files.pythonhosted.org; another index's files lie under the index's
+/// tree (its path without the final `simple`), and a URL source's siblings under its folder.
+/// Only the path tree counts, not the host: one Artifactory or Nexus host serves several
+/// repositories, and a file from a sibling repository is a source of its own.
+fn served_by(source: &LockedSource, url: &str) -> bool {
+    let (base, index) = match source {
+        LockedSource::Registry { url } => (url.as_str(), true),
+        LockedSource::Url { url } => (url.as_str(), false),
+        _ => return false,
+    };
+    let (Ok(base), Ok(file)) = (url::Url::parse(base.trim()), url::Url::parse(url.trim())) else {
+        return false;
+    };
+    let host = |u: &url::Url| u.host_str().map(str::to_ascii_lowercase);
+    if index
+        && matches!(host(&base).as_deref(), Some("pypi.org" | "pypi.python.org"))
+        && base.scheme() == "https"
+        && file.scheme() == "https"
+        && host(&file).as_deref() == Some("files.pythonhosted.org")
+    {
+        return true;
+    }
+    if base.scheme() != file.scheme()
+        || host(&base) != host(&file)
+        || base.port_or_known_default() != file.port_or_known_default()
+    {
+        return false;
+    }
+    let mut tree: Vec<&str> = base
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    if index {
+        if tree
+            .last()
+            .is_some_and(|s| s.eq_ignore_ascii_case("simple"))
+        {
+            tree.pop();
+        }
+    } else {
+        tree.pop();
+    }
+    let path: Vec<&str> = file
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    path.len() > tree.len() && path.starts_with(&tree)
 }
 
 /// The TOML lockfiles share one shape: an array of package tables with `name` and `version`;
@@ -231,11 +281,13 @@ fn pdm_package<'a, 'i>(package: &'a DeTable<'i>) -> Origins<'a, 'i> {
             url: format!("git+{git}"),
             commit: tt::field(package, "revision").map(str::to_owned),
         }
+    } else if let Some((url, _, _)) = artifacts.first() {
+        // The first URL stands for the package; the others are facts of their own unless they
+        // lie beside it (see `read_toml_lock`).
+        LockedSource::Url { url: url.clone() }
     } else if package.get("path").is_some() || files.is_empty() {
         LockedSource::Local
     } else {
-        // Files without a URL come from the manifest's sources; those with one are facts of
-        // their own (see `read_toml_lock`).
         LockedSource::Unrecorded
     };
     Origins {
