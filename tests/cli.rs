@@ -23,6 +23,8 @@ mod datasets;
 mod deps;
 #[path = "cli/deps_commands.rs"]
 mod deps_commands;
+#[path = "cli/deps_locks.rs"]
+mod deps_locks;
 #[path = "cli/discovery.rs"]
 mod discovery;
 #[path = "cli/explain.rs"]

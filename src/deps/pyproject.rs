@@ -1,7 +1,8 @@
-//! Project manifests: `pyproject.toml` (PEP 621 `[project]`, `[dependency-groups]`, `[tool.uv]`,
-//! `[tool.poetry]`, `[tool.pdm]`), `uv.toml` and `Pipfile`. Each becomes one [`Install`] in its
-//! tool's terms: the sources in priority order (with the PyPI the tool adds unasked) and the
-//! declared dependencies with their source pins.
+//! Project manifests: `pyproject.toml` (PEP 621 `[project]`, `[dependency-groups]`, `[tool.uv]`
+//! with `[tool.uv.pip]`, `[tool.poetry]`, `[tool.pdm]`), `uv.toml` and `Pipfile`. Each front end
+//! configured there becomes one [`Install`] in its tool's terms: the sources in priority order
+//! (with the PyPI the tool adds unasked) and the declared dependencies with their source pins.
+//! uv's `allow-insecure-host` is reported as a problem.
 
 use super::names::{self, parse_pep508};
 use super::requirements::PYPI;
@@ -102,34 +103,52 @@ fn url_origin(url: &str) -> Origin {
     }
 }
 
-/// PEP 621 dependencies, optional dependencies and PEP 735 dependency groups.
-fn standard_requirements(doc: &Doc<'_>, facts: &mut Facts) -> Vec<Requirement> {
+/// Where a dependency is declared: uv sources conditioned on an `extra` or `group` cover only
+/// the dependencies declared in that extra or group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    Project,
+    Extra(String),
+    Group(String),
+}
+
+/// PEP 621 dependencies, optional dependencies and PEP 735 dependency groups, each with the
+/// extra or group that declares it.
+fn standard_requirements(doc: &Doc<'_>, facts: &mut Facts) -> Vec<(Scope, Requirement)> {
     let top = doc.top();
-    let mut values: Vec<&Value<'_>> = Vec::new();
+    let mut values: Vec<(Scope, &Value<'_>)> = Vec::new();
     if let Some(list) = tt::path(top, &["project", "dependencies"]) {
-        values.extend(tt::array(list));
+        values.extend(tt::array(list).iter().map(|v| (Scope::Project, v)));
     }
-    for key in [
-        &["project", "optional-dependencies"][..],
-        &["dependency-groups"][..],
-    ] {
-        if let Some(groups) = tt::path(top, key).and_then(tt::table) {
-            for (_, list) in tt::entries(groups) {
-                values.extend(tt::array(list));
+    let groups = |keys: &[&str], scope: fn(String) -> Scope, values: &mut Vec<_>| {
+        if let Some(groups) = tt::path(top, keys).and_then(tt::table) {
+            for (key, list) in tt::entries(groups) {
+                let name = names::normalise(key.get_ref());
+                values.extend(tt::array(list).iter().map(|v| (scope(name.clone()), v)));
             }
         }
-    }
+    };
+    groups(
+        &["project", "optional-dependencies"],
+        Scope::Extra,
+        &mut values,
+    );
+    groups(&["dependency-groups"], Scope::Group, &mut values);
     if let Some(list) = tt::path(top, &["tool", "uv", "dev-dependencies"]) {
-        values.extend(tt::array(list));
+        values.extend(
+            tt::array(list)
+                .iter()
+                .map(|v| (Scope::Group("dev".to_owned()), v)),
+        );
     }
-    if let Some(groups) = tt::path(top, &["tool", "pdm", "dev-dependencies"]).and_then(tt::table) {
-        for (_, list) in tt::entries(groups) {
-            values.extend(tt::array(list));
-        }
-    }
+    groups(
+        &["tool", "pdm", "dev-dependencies"],
+        Scope::Group,
+        &mut values,
+    );
     values
         .into_iter()
-        .filter_map(|v| pep508(doc, v, facts))
+        .filter_map(|(scope, v)| pep508(doc, v, facts).map(|r| (scope, r)))
         .collect()
 }
 
@@ -149,7 +168,17 @@ pub(crate) fn pip_view(file: &SourceFile<'_>, text: &str) -> Vec<Requirement> {
         .collect()
 }
 
-/// Reads `pyproject.toml`.
+/// pdm-backend, a build backend any front end may use, reads `[tool.pdm.build]` and
+/// `[tool.pdm.version]`. A `[tool.pdm]` holding nothing else configures no PDM project: reading
+/// it as one would hide the `[tool.uv]` (or other) configuration the project is really installed
+/// with, and invent PDM's PyPI default.
+const PDM_BACKEND_KEYS: &[&str] = &["build", "version"];
+
+/// Reads `pyproject.toml`. The file does not say which front end installs it, and several may
+/// (a Poetry project with `[tool.uv]` for `uv pip`, a uv project that builds with pdm-backend):
+/// every front end whose configuration is present becomes an install of its own, each with its
+/// own sources applied to the dependencies. PDM counts when `[tool.pdm]` configures more than
+/// the build backend, or a `pdm.lock` sits next to the file.
 pub(crate) fn read_pyproject(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut facts = Facts::default();
     let Some(doc) = Doc::parse_into(file, text, &mut facts) else {
@@ -157,111 +186,249 @@ pub(crate) fn read_pyproject(file: &SourceFile<'_>, text: &str) -> Facts {
     };
     let top = doc.top();
     let tool = |name: &str| tt::path(top, &["tool", name]).and_then(tt::table);
-    let mut requirements = standard_requirements(&doc, &mut facts);
+    let scoped = standard_requirements(&doc, &mut facts);
+    let plain: Vec<Requirement> = scoped.iter().map(|(_, r)| r.clone()).collect();
     let at = Location::new(file.display, 1, 1);
-    let install = if let Some(poetry) = tool("poetry") {
-        poetry_install(&doc, poetry, &mut requirements, &mut facts, at)
-    } else if let Some(pdm) = tool("pdm") {
-        pdm_install(&doc, pdm, &mut facts, at)
-    } else if let Some(uv) = tool("uv") {
-        let mut install = uv_install(&doc, uv, &mut facts, at, "pyproject.toml [tool.uv]");
+    let mut installs = Vec::new();
+    if let Some(poetry) = tool("poetry") {
+        let mut requirements = plain.clone();
+        let mut install = poetry_install(&doc, poetry, &mut requirements, &mut facts, at.clone());
+        install.requirements = requirements;
+        installs.push(install);
+    }
+    let pdm_lock = file.path.with_file_name("pdm.lock");
+    if let Some(pdm) = tool("pdm")
+        && (tt::entries(pdm).any(|(k, _)| !PDM_BACKEND_KEYS.contains(&k.get_ref().as_ref()))
+            || std::fs::symlink_metadata(&pdm_lock).is_ok())
+    {
+        let mut install = pdm_install(&doc, pdm, &mut facts, at.clone());
+        install.requirements.clone_from(&plain);
+        installs.push(install);
+    }
+    if let Some(uv) = tool("uv") {
+        // A `uv.toml` next to the project holds its uv settings too (uv prefers it to
+        // `[tool.uv]`, but `[[tool.uv.index]]` still serves the sources): both are read, so
+        // neither an index nor `index-strategy` is missed. Its own problems are reported by
+        // `read_uv_toml`.
+        let sibling = sibling_uv_toml(file);
+        let sibling_path = file.path.with_file_name("uv.toml");
+        let sibling_doc = sibling.as_ref().and_then(|(display, text)| {
+            let sibling_file = SourceFile {
+                display,
+                path: &sibling_path,
+                root: file.root,
+            };
+            Doc::parse(&sibling_file, text).ok()
+        });
+        let mut layers = Vec::new();
+        if let Some(sibling) = &sibling_doc {
+            layers.push(Layer {
+                doc: sibling,
+                table: sibling.top(),
+            });
+        }
+        layers.push(Layer {
+            doc: &doc,
+            table: uv,
+        });
+        let what = format!("{} [tool.uv]", file.display);
+        let mut install = uv_install(&layers, &mut facts, at.clone(), &what);
+        let mut requirements = scoped.clone();
         uv_sources(&doc, uv, &mut requirements, &install, &mut facts);
-        install.what = format!("{} [tool.uv]", file.display);
-        install
-    } else if requirements.is_empty() {
-        return facts;
-    } else {
+        install.requirements = requirements.into_iter().map(|(_, r)| r).collect();
+        insecure_hosts(&doc, uv, &mut facts);
+        // `[tool.uv.pip]` (over the top-level settings) configures `uv pip` commands, which
+        // resolve the project's requirements with it (`uv pip install -r pyproject.toml`, `.`).
+        let pip_layers = pip_layers(&layers);
+        if let Some(pip) = uv.get("pip").and_then(tt::table) {
+            insecure_hosts(&doc, pip, &mut facts);
+        }
+        if pip_layers.len() > layers.len() {
+            let what = format!("{} [tool.uv.pip]", file.display);
+            let mut pip_install = uv_install(&pip_layers, &mut facts, at.clone(), &what);
+            pip_install.requirements.clone_from(&install.requirements);
+            installs.push(install);
+            installs.push(pip_install);
+        } else {
+            installs.push(install);
+        }
+    }
+    if installs.is_empty() {
+        if plain.is_empty() {
+            return facts;
+        }
         // Plain PEP 621: `pip install .` resolves the dependencies from pip's default index.
-        Install {
+        installs.push(Install {
             tool: Tool::Pip,
             what: file.display.to_owned(),
             at,
             indexes: vec![implicit_pypi("PyPI (pip's default)")],
-            requirements: Vec::new(),
+            requirements: plain,
             pins_expected: false,
             require_hashes: false,
-        }
-    };
-    let mut install = install;
-    install.requirements.extend(requirements);
-    facts.installs.push(install);
+        });
+    }
+    facts.installs.extend(installs);
     facts
 }
 
-/// Reads `uv.toml` (the same settings as `[tool.uv]`, at the top level).
+/// The `uv.toml` in the same folder as `file`: (display path, text), when it can be read.
+fn sibling_uv_toml(file: &SourceFile<'_>) -> Option<(String, String)> {
+    let path = file.path.with_file_name("uv.toml");
+    let text = super::read_text(&path).ok()?;
+    let display = match file.display.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/uv.toml"),
+        None => "uv.toml".to_owned(),
+    };
+    Some((display, text))
+}
+
+/// Reads `uv.toml` (the same settings as `[tool.uv]`, at the top level; `[pip]` for `uv pip`).
 pub(crate) fn read_uv_toml(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut facts = Facts::default();
     let Some(doc) = Doc::parse_into(file, text, &mut facts) else {
         return facts;
     };
     let at = Location::new(file.display, 1, 1);
-    let install = uv_install(&doc, doc.top(), &mut facts, at, file.display);
+    let layers = [Layer {
+        doc: &doc,
+        table: doc.top(),
+    }];
+    let install = uv_install(&layers, &mut facts, at.clone(), file.display);
     facts.installs.push(install);
+    insecure_hosts(&doc, doc.top(), &mut facts);
+    if let Some(pip) = doc.top().get("pip").and_then(tt::table) {
+        insecure_hosts(&doc, pip, &mut facts);
+        let what = format!("{} [pip]", file.display);
+        let install = uv_install(&pip_layers(&layers), &mut facts, at, &what);
+        facts.installs.push(install);
+    }
     facts
 }
 
-/// uv's indexes in priority order: `[[index]]` and `extra-index-url` first, `find-links` merged,
-/// the default index (`default = true`, `index-url`, else PyPI) last.
-fn uv_install(
-    doc: &Doc<'_>,
-    uv: &DeTable<'_>,
-    facts: &mut Facts,
-    at: Location,
-    what: &str,
-) -> Install {
-    let mut first = Vec::new();
-    let mut default = None;
-    for (value, entry) in tt::tables(uv, &["index"]) {
-        let here = doc.at(value);
-        let Some(url) = tt::field(entry, "url") else {
-            invalid(
-                facts,
-                "a `[[tool.uv.index]]` needs a `url`".to_owned(),
-                "",
-                here,
-            );
+/// One table of uv settings and the document it is written in.
+#[derive(Clone, Copy)]
+struct Layer<'a, 'i> {
+    doc: &'a Doc<'i>,
+    table: &'a DeTable<'i>,
+}
+
+/// The settings `uv pip` reads: each layer's `[pip]` table first (it overrides), then the
+/// top-level settings. Has no more layers than `layers` when no `[pip]` table exists.
+fn pip_layers<'a, 'i>(layers: &[Layer<'a, 'i>]) -> Vec<Layer<'a, 'i>> {
+    let mut out: Vec<Layer<'a, 'i>> = layers
+        .iter()
+        .filter_map(|layer| {
+            let pip = layer.table.get("pip").and_then(tt::table)?;
+            Some(Layer {
+                doc: layer.doc,
+                table: pip,
+            })
+        })
+        .collect();
+    out.extend_from_slice(layers);
+    out
+}
+
+/// `allow-insecure-host`: uv skips TLS certificate checks for these hosts, like pip's
+/// `--trusted-host`.
+fn insecure_hosts(doc: &Doc<'_>, table: &DeTable<'_>, facts: &mut Facts) {
+    let Some(value) = table.get("allow-insecure-host") else {
+        return;
+    };
+    let hosts: Vec<&Value<'_>> = match value.get_ref() {
+        DeValue::Array(items) => items.iter().collect(),
+        _ => vec![value],
+    };
+    for host in hosts {
+        let Some(text) = tt::string(host) else {
             continue;
         };
-        let name = tt::field(entry, "name");
-        let explicit = entry.get("explicit").and_then(tt::boolean) == Some(true);
-        let is_default = entry.get("default").and_then(tt::boolean) == Some(true);
-        let url_at = entry.get("url").map_or(here, |v| doc.at(v));
-        variable_problems(url, &url_at, facts);
-        if is_default {
-            default = Some(index(url, name, Role::Primary, url_at));
-        } else {
-            let role = if explicit {
-                Role::Explicit
-            } else {
-                Role::Extra
-            };
-            first.push(index(url, name, role, url_at));
-        }
+        facts.problems.push(Problem {
+            kind: ProblemKind::Insecure,
+            message: format!(
+                "`allow-insecure-host` turns off TLS certificate checks for `{text}`: anyone on the path can replace packages"
+            ),
+            evidence: text.to_owned(),
+            at: doc.at(host),
+        });
     }
-    for value in uv.get("extra-index-url").map(tt::array).unwrap_or_default() {
-        if let Some(url) = tt::string(value) {
+}
+
+/// uv's indexes in priority order: `[[index]]` and `extra-index-url` first, `find-links` merged,
+/// the default index (`default = true`, `index-url`, else PyPI) last. `layers` are in precedence
+/// order (the first that sets `index-url`/`index-strategy` wins); the lists of all layers are
+/// kept, so an index is never missed.
+fn uv_install(layers: &[Layer<'_, '_>], facts: &mut Facts, at: Location, what: &str) -> Install {
+    let mut first = Vec::new();
+    let mut default = None;
+    let mut strategy = None;
+    let mut no_index = false;
+    for &Layer { doc, table: uv } in layers {
+        for (value, entry) in tt::tables(uv, &["index"]) {
+            let here = doc.at(value);
+            let Some(url) = tt::field(entry, "url") else {
+                invalid(
+                    facts,
+                    "a `[[tool.uv.index]]` needs a `url`".to_owned(),
+                    "",
+                    here,
+                );
+                continue;
+            };
+            let name = tt::field(entry, "name");
+            let explicit = entry.get("explicit").and_then(tt::boolean) == Some(true);
+            let is_default = entry.get("default").and_then(tt::boolean) == Some(true);
+            let url_at = entry.get("url").map_or(here, |v| doc.at(v));
+            variable_problems(url, &url_at, facts);
+            if is_default {
+                // The first default in precedence order is uv's; a later one is never asked.
+                if default.is_none() {
+                    default = Some(index(url, name, Role::Primary, url_at));
+                }
+            } else {
+                let role = if explicit {
+                    Role::Explicit
+                } else {
+                    Role::Extra
+                };
+                first.push(index(url, name, role, url_at));
+            }
+        }
+        for value in uv.get("extra-index-url").map(tt::array).unwrap_or_default() {
+            if let Some(url) = tt::string(value) {
+                let here = doc.at(value);
+                variable_problems(url, &here, facts);
+                first.push(index(url, None, Role::Extra, here));
+            }
+        }
+        for value in uv.get("find-links").map(tt::array).unwrap_or_default() {
+            if let Some(url) = tt::string(value)
+                && names::looks_like_url(url)
+            {
+                first.push(index(url, None, Role::FindLinks, doc.at(value)));
+            }
+        }
+        if let Some(value) = uv.get("index-url")
+            && let Some(url) = tt::string(value)
+        {
             let here = doc.at(value);
             variable_problems(url, &here, facts);
-            first.push(index(url, None, Role::Extra, here));
+            // A layer that takes precedence may have set the default already: uv then
+            // never asks this one.
+            if default.is_none() {
+                default = Some(index(url, None, Role::Primary, here));
+            }
+        }
+        no_index |= uv.get("no-index").and_then(tt::boolean) == Some(true);
+        if strategy.is_none() {
+            strategy = uv.get("index-strategy").and_then(tt::string);
         }
     }
-    for value in uv.get("find-links").map(tt::array).unwrap_or_default() {
-        if let Some(url) = tt::string(value)
-            && names::looks_like_url(url)
-        {
-            first.push(index(url, None, Role::FindLinks, doc.at(value)));
-        }
-    }
-    if let Some(value) = uv.get("index-url")
-        && let Some(url) = tt::string(value)
-        && default.is_none()
-    {
-        let here = doc.at(value);
-        variable_problems(url, &here, facts);
-        default = Some(index(url, None, Role::Primary, here));
-    }
-    let no_index = uv.get("no-index").and_then(tt::boolean) == Some(true);
-    let best_match = uv.get("index-strategy").and_then(tt::string) == Some("unsafe-best-match");
+    // `unsafe-first-match` also looks past the first index that has the name (when its versions
+    // do not satisfy the request), so a later index can serve a restricted name: judged like
+    // `unsafe-best-match`, failing closed.
+    let best_match = matches!(strategy, Some("unsafe-best-match" | "unsafe-first-match"));
     let mut indexes = first;
     if !no_index {
         indexes.push(default.unwrap_or_else(|| implicit_pypi("PyPI (uv's default)")));
@@ -277,11 +444,50 @@ fn uv_install(
     }
 }
 
+/// One `[tool.uv.sources]` entry: where it binds the name, and the condition (`marker`,
+/// `extra`, `group`) under which it applies, if any.
+struct Binding {
+    origin: Origin,
+    at: Location,
+    marker: Option<Location>,
+    extra: Option<(String, Location)>,
+    group: Option<(String, Location)>,
+}
+
+impl Binding {
+    /// Does it apply wherever a dependency declared in `scope` is installed? A `marker` holds
+    /// only on some platforms; an `extra`/`group` condition only when that extra or group is
+    /// requested, which is always the case for a dependency declared in it.
+    fn covers(&self, scope: &Scope) -> bool {
+        self.marker.is_none()
+            && self
+                .extra
+                .as_ref()
+                .is_none_or(|(e, _)| *scope == Scope::Extra(e.clone()))
+            && self
+                .group
+                .as_ref()
+                .is_none_or(|(g, _)| *scope == Scope::Group(g.clone()))
+    }
+
+    /// Where its condition is written.
+    fn condition_at(&self) -> Option<&Location> {
+        self.marker
+            .as_ref()
+            .or(self.extra.as_ref().map(|(_, at)| at))
+            .or(self.group.as_ref().map(|(_, at)| at))
+    }
+}
+
 /// `[tool.uv.sources]`: binds direct dependencies to an index, a git repository, a URL or a path.
+/// A binding with a `marker` (or an `extra`/`group` the dependency is not declared in) applies
+/// only where it holds; elsewhere uv resolves the name from its default indexes as if unbound.
+/// Such a dependency is therefore kept once per binding *and* once unbound (at the condition),
+/// so the judge sees every place it can come from.
 fn uv_sources(
     doc: &Doc<'_>,
     uv: &DeTable<'_>,
-    requirements: &mut [Requirement],
+    requirements: &mut Vec<(Scope, Requirement)>,
     install: &Install,
     facts: &mut Facts,
 ) {
@@ -295,6 +501,7 @@ fn uv_sources(
             DeValue::Array(items) => items.iter().collect(),
             _ => vec![value],
         };
+        let mut bindings = Vec::new();
         for entry_value in entries {
             let Some(entry) = tt::table(entry_value) else {
                 continue;
@@ -334,25 +541,62 @@ fn uv_sources(
             } else {
                 Origin::Local
             };
-            bind(requirements, &name, origin, at);
+            // Any `marker` value, even one that is not a string, makes the entry conditional.
+            let condition = |key: &str| {
+                entry.get(key).map(|v| {
+                    (
+                        names::normalise(tt::string(v).unwrap_or_default()),
+                        doc.at(v),
+                    )
+                })
+            };
+            bindings.push(Binding {
+                origin,
+                at,
+                marker: entry.get("marker").map(|v| doc.at(v)),
+                extra: condition("extra"),
+                group: condition("group"),
+            });
         }
+        bind(requirements, &name, &bindings);
     }
 }
 
-/// Applies a source binding to the matching declared dependencies; a binding for a name that is
-/// not declared does nothing (the tool ignores it too).
-fn bind(requirements: &mut [Requirement], name: &str, origin: Origin, at: Location) {
-    for requirement in requirements
-        .iter_mut()
-        .filter(|r| r.name.as_deref() == Some(name))
-    {
-        if let (Origin::Registry { .. }, Origin::Registry { .. }) = (&requirement.origin, &origin) {
-            requirement.origin = origin.clone();
-        } else if matches!(requirement.origin, Origin::Registry { .. }) {
-            requirement.origin = origin.clone();
-            requirement.at = at.clone();
-        }
+/// Applies the source bindings of `name` to the matching declared dependencies that name no URL
+/// themselves; a binding for a name that is not declared does nothing (the tool ignores it too).
+fn bind(requirements: &mut Vec<(Scope, Requirement)>, name: &str, bindings: &[Binding]) {
+    if bindings.is_empty() {
+        return;
     }
+    let mut out = Vec::with_capacity(requirements.len());
+    for (scope, requirement) in requirements.drain(..) {
+        if requirement.name.as_deref() != Some(name)
+            || !matches!(requirement.origin, Origin::Registry { .. })
+        {
+            out.push((scope, requirement));
+            continue;
+        }
+        let unbound = (!bindings.iter().any(|b| b.covers(&scope))).then(|| {
+            let mut fallback = requirement.clone();
+            fallback.origin = Origin::Registry { index: None };
+            if let Some(at) = bindings.iter().find_map(Binding::condition_at) {
+                fallback.at = at.clone();
+            }
+            fallback
+        });
+        for binding in bindings {
+            let mut bound = requirement.clone();
+            // An index pin is reported at the dependency; another kind of source at the entry
+            // that names it.
+            if !matches!(binding.origin, Origin::Registry { .. }) {
+                bound.at = binding.at.clone();
+            }
+            bound.origin = binding.origin.clone();
+            out.push((scope.clone(), bound));
+        }
+        out.extend(unbound.map(|r| (scope, r)));
+    }
+    *requirements = out;
 }
 
 /// `[tool.poetry]`: `[[tool.poetry.source]]` with priorities and per-dependency `source =`.

@@ -84,11 +84,13 @@ fn place(rule: &str, path: &str, line: u64, package: &str) -> (String, String, u
     (rule.to_owned(), path.to_owned(), line, package.to_owned())
 }
 
-/// The two findings of a pip install that merges PyPI into the internal index.
+/// The two findings of a pip install that merges PyPI into the internal index: acme-core, and
+/// the restricted names it does not list (the `acme-*` glob first, then torchtriton), which a
+/// dependency could bring in.
 fn merged(path: &str, line: u64) -> [(String, String, u64, String); 2] {
     [
+        place("dependency-confusion", path, line, "acme-*"),
         place("dependency-confusion", path, line, "acme-core"),
-        place("dependency-confusion", path, line, "torchtriton"),
     ]
 }
 
