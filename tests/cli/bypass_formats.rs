@@ -1,0 +1,75 @@
+//! The red team's non-pickle findings (group `formats`): Jinja templates that gate's tokenizer
+//! split differently from Jinja's lexer or that build attribute names at run time, JSON that
+//! Python reads and serde_json refuses, zip member names as Python cuts them, Keras layers that
+//! load code or files, TensorFlow file ops, ONNX's in-memory location tag, legacy Git LFS
+//! pointers and ONNX files with a long leading field. Each malicious sample gives the exact rule
+//! on the exact file; each benign twin gives none (`generate_bypasses_formats.py`).
+
+use crate::common::{Gate, findings, fixture};
+
+const BYPASS: &str = "models/bypass";
+
+/// `(rule, path relative to the scanned folder)` of every finding, sorted.
+fn rules_and_paths(rel: &str) -> Vec<(String, String)> {
+    let root = fixture(&format!("{BYPASS}/{rel}"));
+    let out = Gate::new()
+        .args(["scan", "--format", "json"])
+        .arg(&root)
+        .run();
+    let prefix = format!("{}/", root.display());
+    let mut seen: Vec<(String, String)> = findings(&out.json())
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap_or_default();
+            (
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+                path.strip_prefix(&prefix).unwrap_or(path).to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    seen
+}
+
+#[track_caller]
+fn assert_findings(rel: &str, expected: &[(&str, &str)]) {
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(r, p)| ((*r).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(rules_and_paths(rel), expected, "findings of {rel}");
+}
+
+const TEMPLATE: &str = "gguf-template-unsafe";
+
+#[test]
+fn jinja_brackets_and_raw_ends_follow_jinjas_lexer() {
+    for case in ["brace", "raw-formfeed"] {
+        assert_findings(
+            &format!("jinja/desync/{case}"),
+            &[(TEMPLATE, "chat_template.jinja"), (TEMPLATE, "model.gguf")],
+        );
+    }
+}
+
+#[test]
+fn jinja_attribute_names_built_at_run_time_are_caught() {
+    for case in [
+        "set-single-underscore",
+        "named-escape",
+        "slice",
+        "map-attribute",
+        "format-leak",
+        "macro-output",
+    ] {
+        assert_findings(
+            &format!("jinja/built/{case}"),
+            &[(TEMPLATE, "chat_template.jinja")],
+        );
+    }
+}
+
+#[test]
+fn jinja_benign_brackets_raw_blocks_and_numeric_subscripts_pass() {
+    assert_findings("jinja/benign", &[]);
+}
