@@ -42,9 +42,10 @@ const KERAS_PACKAGES: &[&str] = &[
     "tensorflow",
 ];
 
-/// Checks a configuration held as JSON text; text that is not JSON is reported as malformed.
+/// Checks a configuration held as JSON text, read as Python's `json` reads it (Keras writes
+/// `Infinity` for unbounded values); text Python would not read is reported as malformed.
 pub(super) fn check_json_text(text: &str, member: Option<&str>, facts: &mut Vec<Fact>) {
-    match serde_json::from_str::<Value>(text) {
+    match super::pyjson::parse(text) {
         Ok(value) => check_value(&value, member, facts),
         Err(error) => facts.push(Fact::Model(ModelFact::Malformed {
             format: "keras",

@@ -73,3 +73,37 @@ fn jinja_attribute_names_built_at_run_time_are_caught() {
 fn jinja_benign_brackets_raw_blocks_and_numeric_subscripts_pass() {
     assert_findings("jinja/benign", &[]);
 }
+
+#[test]
+fn json_that_python_reads_is_read() {
+    assert_findings(
+        "json/nan-config",
+        &[
+            ("remote-code", "config.json"),
+            ("remote-code", "modeling_gate.py"),
+        ],
+    );
+    assert_findings("json/remote-infinity", &[("remote-code", "config.json")]);
+    for case in ["inf-tokenizer", "surrogate", "deep"] {
+        assert_findings(
+            &format!("json/{case}"),
+            &[(TEMPLATE, "tokenizer_config.json")],
+        );
+    }
+}
+
+#[test]
+fn json_gate_cannot_read_fails_closed_and_keeps_the_folder_a_model_folder() {
+    assert_findings(
+        "json/too-deep",
+        &[
+            ("model-invalid", "config.json"),
+            ("remote-code", "modeling_gate.py"),
+        ],
+    );
+}
+
+#[test]
+fn keras_infinity_passes() {
+    assert_findings("json/keras-infinity", &[]);
+}
