@@ -107,3 +107,40 @@ fn json_gate_cannot_read_fails_closed_and_keeps_the_folder_a_model_folder() {
 fn keras_infinity_passes() {
     assert_findings("json/keras-infinity", &[]);
 }
+
+#[test]
+fn zip_names_are_cut_at_nul_as_python_cuts_them() {
+    let root = fixture(&format!("{BYPASS}/zip-nul"));
+    let keras = crate::common::scan_findings(&root.join("nul-name.keras"));
+    assert_eq!(
+        keras,
+        vec![(
+            "keras-unsafe-layer".to_owned(),
+            Some("config.json".to_owned()),
+            None,
+            None
+        )]
+    );
+    // torch lists the record as `archive/data.pkl` (cut) and miniz finds it whole: both readings
+    // are inspected.
+    let torch = crate::common::scan_findings(&root.join("nul-name.pt"));
+    let members: Vec<(&str, Option<&str>, Option<&str>)> = torch
+        .iter()
+        .map(|(rule, member, _, global)| (rule.as_str(), member.as_deref(), global.as_deref()))
+        .collect();
+    assert_eq!(
+        members,
+        vec![
+            (
+                "pickle-dangerous-global",
+                Some("archive/data.pkl"),
+                Some("posix.system")
+            ),
+            (
+                "pickle-dangerous-global",
+                Some("archive/data.pkl\0"),
+                Some("posix.system")
+            ),
+        ]
+    );
+}
