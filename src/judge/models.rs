@@ -95,14 +95,19 @@ The configuration Keras deserializes when it loads a model: `config.json` in `.k
 `model_config` attribute of legacy `.h5` files, and `keras_metadata.pb` in SavedModels. Reported:
 `Lambda` layers (their function is marshalled Python bytecode), objects whose `module` is outside
 `keras`, `keras_hub`, `keras_nlp`, `keras_cv`, `tf_keras` and `tensorflow`, custom objects
-registered under another package, any reference to `get_file`, and
-`enable_unsafe_deserialization`.
+registered under another package, any reference to `get_file`,
+`enable_unsafe_deserialization`, `TorchModuleWrapper` (an embedded torch pickle), `TFSMLayer` (a
+SavedModel from another path) and `StringLookup`/`IntegerLookup`/`TextVectorization` whose
+`vocabulary` is a file path.
 
 ## Why
 Loading runs these: Lambda bytecode runs on load and `safe_mode` does not cover legacy `.h5`
 files (CVE-2024-3660, CVE-2025-9905); `config.json` could import an arbitrary module even under
 `safe_mode` (CVE-2025-1550, Keras < 3.9); `keras.utils.get_file` fetches or reads files while the
-model loads (CVE-2025-8747); a config can turn safe mode off (CVE-2025-9906).
+model loads (CVE-2025-8747); a config can turn safe mode off (CVE-2025-9906);
+`TorchModuleWrapper` unpickles its module with `weights_only=False` (CVE-2025-49655), `TFSMLayer`
+runs whatever SavedModel sits at its path, and a lookup layer reads any file as its vocabulary
+(CVE-2025-12058).
 
 ## How to fix
 Rebuild the layer without `Lambda` (a registered subclass whose code lives in your repository),

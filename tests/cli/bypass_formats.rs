@@ -144,3 +144,22 @@ fn zip_names_are_cut_at_nul_as_python_cuts_them() {
         ]
     );
 }
+
+#[test]
+fn keras_layers_that_load_code_or_files_are_reported() {
+    let root = fixture(&format!("{BYPASS}/keras-layers"));
+    for case in ["torch-wrapper", "stringlookup-file", "tfsm"] {
+        let seen = crate::common::scan_findings(&root.join(format!("{case}.keras")));
+        assert_eq!(
+            seen,
+            vec![(
+                "keras-unsafe-layer".to_owned(),
+                Some("config.json".to_owned()),
+                None,
+                None
+            )],
+            "{case}"
+        );
+    }
+    assert_findings("keras-layers/benign", &[]);
+}
