@@ -125,9 +125,12 @@ pub(crate) static TENSORFLOW_UNSAFE_OP: Rule = Rule {
 Every node of every meta graph in `saved_model.pb` and of every function in its function library:
 `PyFunc`, `PyFuncStateless`, `EagerPyFunc`, `ReadFile`, `WriteFile`, `MatchingFiles`,
 `DeleteFile`, `ImmutableConst`, file readers and file-backed datasets, dataset savers and
-snapshots, summary file writers, `DebugIdentityV2`. Checkpoint ops (`SaveV2`, `RestoreV2`,
-`MergeV2Checkpoints`, …) are expected under the saver's name scope and in the
-`__inference__traced_save`/`_restore` functions TF2 writes, and reported anywhere else.
+snapshots, CSV and SQL datasets, summary file and database writers, the `Debug*` ops that write
+to debug URLs, `LoadAndRemapMatrix`, `PrintV2` to a `file://` stream, and proto ops with a
+descriptor file. Checkpoint ops (`SaveV2`, `RestoreV2`, `MergeV2Checkpoints`, …) are expected
+only where the graph's structure puts the saver — the functions the `SaverDef`'s save and
+restore nodes call (TF2), or the `SaverDef`'s name scope (TF1) — and only if nothing else calls
+those functions or consumes those nodes; they are reported anywhere else, whatever the names.
 
 ## Why
 Serving a SavedModel runs its graph. `PyFunc` calls Python that ships beside the graph; file ops

@@ -163,3 +163,56 @@ fn keras_layers_that_load_code_or_files_are_reported() {
     }
     assert_findings("keras-layers/benign", &[]);
 }
+
+const TF_OP: &str = "tensorflow-unsafe-op";
+
+/// `(op, function)` of every `tensorflow-unsafe-op` finding of a SavedModel fixture.
+fn tensorflow_ops(rel: &str) -> Vec<(String, Option<String>)> {
+    let out = Gate::new()
+        .args(["scan", "--format", "json"])
+        .arg(fixture(&format!("{BYPASS}/{rel}/saved_model.pb")))
+        .run();
+    findings(&out.json())
+        .iter()
+        .map(|f| {
+            assert_eq!(f["rule"], TF_OP, "{f}");
+            (
+                f["evidence"]["op"].as_str().unwrap_or_default().to_owned(),
+                f["evidence"]["function"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn tensorflow_checkpoint_ops_are_trusted_by_structure_not_by_name() {
+    let fake = Some("__inference__traced_save_x_9".to_owned());
+    assert_eq!(
+        tensorflow_ops("tensorflow/ckpt-name"),
+        vec![("SaveV2".to_owned(), fake)]
+    );
+    // The real saver function called from serving code is no longer the saver's alone.
+    let ops: Vec<String> = tensorflow_ops("tensorflow/saver-called")
+        .into_iter()
+        .map(|(op, _)| op)
+        .collect();
+    assert_eq!(ops, ["SaveV2", "MergeV2Checkpoints", "RestoreV2"]);
+    let ops: Vec<String> = tensorflow_ops("tensorflow/tf1-scope-consumed")
+        .into_iter()
+        .map(|(op, _)| op)
+        .collect();
+    assert_eq!(ops, ["SaveV2", "RestoreV2"]);
+}
+
+#[test]
+fn tensorflow_file_touching_ops_are_reported() {
+    let serve = Some("__inference_serve_80".to_owned());
+    assert_eq!(
+        tensorflow_ops("tensorflow/file-ops"),
+        vec![
+            ("PrintV2".to_owned(), serve.clone()),
+            ("CSVDatasetV2".to_owned(), serve)
+        ]
+    );
+    assert_findings("tensorflow/benign", &[]);
+}

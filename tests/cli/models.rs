@@ -206,13 +206,13 @@ const EXPECTED: &[(&str, &str, Option<&str>, Option<u64>)] = &[
         "tensorflow/exfil/saved_model.pb",
         "tensorflow-unsafe-op",
         None,
-        Some(326),
+        Some(407),
     ),
     (
         "tensorflow/exfil/saved_model.pb",
         "tensorflow-unsafe-op",
         None,
-        Some(400),
+        Some(481),
     ),
     (
         "tensorflow/invalid-nested/saved_model.pb",
@@ -236,13 +236,13 @@ const EXPECTED: &[(&str, &str, Option<&str>, Option<u64>)] = &[
         "tensorflow/pyfunc/saved_model.pb",
         "tensorflow-unsafe-op",
         None,
-        Some(389),
+        Some(470),
     ),
     (
         "tensorflow/pyfunc/saved_model.pb",
         "tensorflow-unsafe-op",
         None,
-        Some(425),
+        Some(506),
     ),
 ];
 
