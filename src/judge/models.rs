@@ -52,7 +52,8 @@ pub(crate) static ONNX_EXTERNAL_DATA: Rule = Rule {
 Every tensor of an ONNX model — initializers of the main graph, of graphs nested in `If`/`Loop`/
 `Scan` attributes, of model-local functions and training graphs, sparse initializers, and tensors
 in attributes — whose `external_data` `location` is absolute (`/etc/passwd`, `C:\\…`, `\\\\server`),
-starts at a home folder (`~`), contains a `..` component, or holds a NUL byte.
+starts at a home folder (`~`), contains a `..` component, holds a NUL byte, or is onnxruntime's
+in-memory tag `*/_ORT_MEM_ADDR_/*` (its `offset` is then read as a memory address).
 
 ## Why
 `onnx.load` reads external data relative to the model file. A location that leaves the folder

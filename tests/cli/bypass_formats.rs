@@ -216,3 +216,52 @@ fn tensorflow_file_touching_ops_are_reported() {
     );
     assert_findings("tensorflow/benign", &[]);
 }
+
+#[test]
+fn onnx_runtime_memory_address_locations_are_reported() {
+    let seen = crate::common::scan_findings(&fixture(&format!("{BYPASS}/onnx/ort-mem-addr.onnx")));
+    assert_eq!(
+        seen,
+        vec![("onnx-external-data".to_owned(), None, Some(32), None)]
+    );
+}
+
+#[test]
+fn onnx_is_identified_past_a_long_leading_doc_string() {
+    let path = fixture(&format!("{BYPASS}/onnx/long-doc/long-doc.onnx"));
+    let out = Gate::new()
+        .args(["scan", "--format", "json"])
+        .arg(&path)
+        .run();
+    out.code(0);
+    let report = out.json();
+    assert_eq!(findings(&report).len(), 0, "{out}");
+    let formats = crate::common::artifacts(&report);
+    assert_eq!(
+        formats.get(&path.display().to_string()).map(String::as_str),
+        Some("onnx")
+    );
+}
+
+#[test]
+fn legacy_lfs_pointer_versions_are_pointers() {
+    for folder in ["hawser", "git-media"] {
+        let expected: Vec<(&str, String)> = [
+            "chat_template.jinja",
+            "config.json",
+            "model.gguf",
+            "tokenizer_config.json",
+        ]
+        .iter()
+        .map(|name| ("lfs-pointer-not-pulled", format!("{folder}/{name}")))
+        .collect();
+        let expected: Vec<(&str, &str)> = expected.iter().map(|(r, p)| (*r, p.as_str())).collect();
+        let seen = rules_and_paths("lfs");
+        let seen: Vec<(&str, &str)> = seen
+            .iter()
+            .filter(|(_, p)| p.starts_with(folder))
+            .map(|(r, p)| (r.as_str(), p.as_str()))
+            .collect();
+        assert_eq!(seen, expected);
+    }
+}
