@@ -249,11 +249,16 @@ fn computed_lookups(
         let next = tokens.get(index + 1).map(|(_, t)| t);
         match token {
             Token::Punct("[") if is_subscript(tokens, index) => {
-                let Some(close) = matching(tokens, index) else {
-                    continue;
+                // No closing bracket in reach: Jinja refuses an unbalanced tag, and a huge key
+                // is no ordinary one, so either way it counts as computed.
+                let computed = match matching(tokens, index) {
+                    Some(close) => {
+                        let key = &tokens[index + 1..close];
+                        !(lone_literal(key) || tainted.plain(key))
+                    }
+                    None => true,
                 };
-                let key = &tokens[index + 1..close];
-                if !(lone_literal(key) || tainted.plain(key)) {
+                if computed {
                     push(
                         *at,
                         "subscript with a computed key (a built attribute name)".to_owned(),
@@ -277,7 +282,13 @@ fn computed_lookups(
                     }
                     continue;
                 }
-                let arguments = call_arguments(tokens, index + 2);
+                let Some(arguments) = call_arguments(tokens, index + 2) else {
+                    push(
+                        *at,
+                        format!("`{filter}` filter with a computed attribute name"),
+                    );
+                    continue;
+                };
                 let mut positional = 0usize;
                 let mut map_attr = false;
                 for argument in &arguments {
@@ -354,10 +365,14 @@ fn is_subscript(tokens: &[(usize, Token)], open: usize) -> bool {
     }
 }
 
-/// The index of the bracket closing the one at `open`, within the same tag.
+/// The longest bracketed span followed, in tokens; a longer one is treated as computed, which
+/// keeps hostile nesting (`a[a[a[…]]]`) linear. Real subscripts and filter arguments are short.
+const MAX_SPAN: usize = 4096;
+
+/// The index of the bracket closing the one at `open`, within the same tag and [`MAX_SPAN`].
 fn matching(tokens: &[(usize, Token)], open: usize) -> Option<usize> {
     let mut depth = 0usize;
-    for (index, (_, token)) in tokens.iter().enumerate().skip(open) {
+    for (index, (_, token)) in tokens.iter().enumerate().skip(open).take(MAX_SPAN) {
         match token {
             Token::Punct("[" | "(" | "{") => depth += 1,
             Token::Punct("]" | ")" | "}") => {
@@ -374,11 +389,9 @@ fn matching(tokens: &[(usize, Token)], open: usize) -> Option<usize> {
 }
 
 /// The comma-separated arguments of the call whose `(` is at `open`.
-fn call_arguments(tokens: &[(usize, Token)], open: usize) -> Vec<&[(usize, Token)]> {
-    let Some(close) = matching(tokens, open) else {
-        return Vec::new();
-    };
-    split_top_level(&tokens[open + 1..close], ",")
+fn call_arguments(tokens: &[(usize, Token)], open: usize) -> Option<Vec<&[(usize, Token)]>> {
+    let close = matching(tokens, open)?;
+    Some(split_top_level(&tokens[open + 1..close], ","))
 }
 
 /// Splits tokens at `separator` outside brackets.
@@ -417,11 +430,15 @@ fn format_field_walks(text: &str) -> bool {
             rest = stripped;
             continue;
         }
-        let field_end = after.find(['}', '!', ':']).unwrap_or(after.len());
+        // An unterminated field makes `str.format` raise; reporting it keeps this linear.
+        let Some(field_end) = after.find(['}', '!', ':']) else {
+            return true;
+        };
         if after[..field_end].contains(['.', '[']) {
             return true;
         }
-        rest = after;
+        // Nested fields in a format spec (`{0:{1.x}}`) come after `:`, so scanning goes on there.
+        rest = &after[field_end..];
     }
     false
 }
@@ -492,7 +509,10 @@ impl Tainted {
             {
                 // `namespace(a=…)` is an object, not text; its arguments are judged as the
                 // attributes they become (see `assignments`).
-                index = matching(tokens, index + 1).map_or(tokens.len(), |close| close + 1);
+                match matching(tokens, index + 1) {
+                    Some(close) => index = close + 1,
+                    None => return false,
+                }
                 continue;
             }
             let ok = match token {
@@ -642,7 +662,7 @@ fn assignments(statement: &[(usize, Token)]) -> Vec<Assignment<'_>> {
         if matches!(t, Token::Ident(f) if f == "namespace")
             && body.get(i + 1).map(|(_, t)| t) == Some(&Token::Punct("("))
         {
-            for argument in call_arguments(body, i + 1) {
+            for argument in call_arguments(body, i + 1).unwrap_or_default() {
                 if let [(_, Token::Ident(name)), (_, Token::Punct("=")), value @ ..] = argument {
                     out.push((name.as_str(), true, Some(value)));
                 }
@@ -1225,6 +1245,22 @@ mod tests {
 {%- set last = messages|length - 1 %}{{ messages[last]['content'] }}{{ messages[-1] }}{{ messages[1:] }}
 {{ messages|selectattr('role', 'equalto', 'system')|map(attribute='content')|first }}"#;
         assert_eq!(reasons(qwen3), Vec::<String>::new());
+    }
+
+    #[test]
+    fn hostile_nesting_stays_linear() {
+        let deep = format!(
+            "{{{{ a{}0{} }}}}",
+            "[a".repeat(200_000),
+            "]".repeat(200_000)
+        );
+        let started = std::time::Instant::now();
+        assert!(!reasons(&deep).is_empty());
+        let braces = format!("{{{{ '{}'.format(x) }}}}", "{a".repeat(50_000));
+        assert!(!reasons(&braces).is_empty());
+        let filters = format!("{{{{ x{} }}}}", "|map(attribute='a'".repeat(20_000));
+        let _ = reasons(&filters);
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
     }
 
     #[test]
