@@ -79,7 +79,7 @@ pub(crate) fn identify<F: Read + Seek>(
     if is_safetensors(prefix, size) {
         return Ok(Identity::of(Format::Safetensors));
     }
-    if prefix.starts_with(b"version https://git-lfs.github.com/spec/v1") && size < 1024 {
+    if is_lfs_pointer(prefix) && size < 1024 {
         return Ok(Identity::of(Format::LfsPointer));
     }
     if let Some(identity) = hdf5(file, size, prefix)? {
@@ -108,10 +108,23 @@ pub(crate) fn identify<F: Read + Seek>(
     if let Some(identity) = compressed_pickle(prefix, Some(file.by_ref())) {
         return Ok(identity);
     }
-    if let Some(format) = protobuf(prefix, size, name) {
+    if let Some(format) = protobuf(file, prefix, size, name)? {
         return Ok(Identity::of(format));
     }
     Ok(Identity::UNKNOWN)
+}
+
+/// The version lines git-lfs accepts for a v1 pointer (its `v1Aliases`: the current URL and the
+/// two legacy ones), each checked out as the content it names.
+const LFS_VERSIONS: &[&[u8]] = &[
+    b"version https://git-lfs.github.com/spec/v1",
+    b"version https://hawser.github.com/spec/v1",
+    b"version http://git-media.io/v/2",
+];
+
+/// Whether text starts like a Git LFS pointer.
+pub(crate) fn is_lfs_pointer(prefix: &[u8]) -> bool {
+    LFS_VERSIONS.iter().any(|v| prefix.starts_with(v))
 }
 
 /// What a file name promises: the formats its extension stands for. `None` for names that
@@ -399,8 +412,19 @@ fn classify_tar<F: Read + Seek>(file: &mut F, size: u64) -> io::Result<Identity>
 
 /// ONNX `ModelProto` and TensorFlow `SavedModel` have no magic: both are protobuf messages that
 /// start with a small varint field 1. Identify them by walking the top-level fields.
-fn protobuf(prefix: &[u8], size: u64, name: &str) -> Option<Format> {
-    let fields = top_level_fields(prefix, size)?;
+fn protobuf<F: Read + Seek>(
+    file: &mut F,
+    prefix: &[u8],
+    size: u64,
+    name: &str,
+) -> io::Result<Option<Format>> {
+    let Some(fields) = top_level_fields(file, prefix, size)? else {
+        return Ok(None);
+    };
+    Ok(protobuf_schema(&fields, name))
+}
+
+fn protobuf_schema(fields: &[(u64, u8, u64)], name: &str) -> Option<Format> {
     let (first_field, first_wire, first_value) = *fields.first()?;
     if first_field != 1 || first_wire != 0 {
         return None;
@@ -441,57 +465,74 @@ fn protobuf(prefix: &[u8], size: u64, name: &str) -> Option<Format> {
     saved_model.then_some(Format::Tensorflow)
 }
 
-/// Top-level (field, wire type, varint value or length) of a protobuf message, as far as the
-/// prefix reaches. `None` if anything is malformed.
-fn top_level_fields(prefix: &[u8], size: u64) -> Option<Vec<(u64, u8, u64)>> {
+/// Top-level fields walked at most.
+const MAX_TOP_FIELDS: usize = 64;
+
+/// Top-level (field, wire type, varint value or length) of a protobuf message, up to
+/// [`MAX_TOP_FIELDS`] fields. A length-delimited field is skipped without being read, however
+/// long (an ONNX `doc_string` can be a whole model card before the graph): past the prefix, only
+/// the next key and value are read, 20 bytes at a time. `None` if anything is malformed.
+fn top_level_fields<F: Read + Seek>(
+    file: &mut F,
+    prefix: &[u8],
+    size: u64,
+) -> io::Result<Option<Vec<(u64, u8, u64)>>> {
     let mut fields = Vec::new();
-    let mut at = 0usize;
-    let mut absolute = 0u64;
-    while at < prefix.len() && fields.len() < 64 {
-        let (key, used) = varint(&prefix[at..])?;
-        at += used;
-        absolute += used as u64;
+    let mut at = 0u64;
+    let whole = prefix.len() as u64 >= size;
+    let mut buf = [0u8; 20];
+    while at < size && fields.len() < MAX_TOP_FIELDS {
+        let in_prefix = usize::try_from(at).ok().and_then(|a| prefix.get(a..));
+        let window: &[u8] = match in_prefix {
+            Some(rest) if rest.len() >= buf.len() || whole => rest,
+            _ => {
+                let n = usize::try_from((size - at).min(buf.len() as u64)).unwrap_or(0);
+                file.seek(SeekFrom::Start(at))?;
+                file.read_exact(&mut buf[..n])?;
+                &buf[..n]
+            }
+        };
+        let Some((key, used)) = varint(window) else {
+            return Ok(None);
+        };
         let field = key >> 3;
         let wire = (key & 7) as u8;
         if field == 0 {
-            return None;
+            return Ok(None);
         }
-        match wire {
+        let rest = window.get(used..).unwrap_or(&[]);
+        let next = match wire {
             0 => {
-                let (value, used) = varint(prefix.get(at..)?)?;
-                at += used;
-                absolute += used as u64;
+                let Some((value, more)) = varint(rest) else {
+                    return Ok(None);
+                };
                 fields.push((field, wire, value));
+                at.checked_add((used + more) as u64)
             }
             2 => {
-                let (len, used) = varint(prefix.get(at..)?)?;
-                absolute = absolute.checked_add(used as u64)?.checked_add(len)?;
-                if absolute > size {
-                    return None;
-                }
+                let Some((len, more)) = varint(rest) else {
+                    return Ok(None);
+                };
                 fields.push((field, wire, len));
-                match usize::try_from(absolute)
-                    .ok()
-                    .filter(|a| *a <= prefix.len())
-                {
-                    Some(next) => at = next,
-                    None => break,
-                }
+                at.checked_add((used + more) as u64)
+                    .and_then(|a| a.checked_add(len))
             }
             1 => {
-                at += 8;
-                absolute += 8;
                 fields.push((field, wire, 0));
+                at.checked_add(used as u64 + 8)
             }
             5 => {
-                at += 4;
-                absolute += 4;
                 fields.push((field, wire, 0));
+                at.checked_add(used as u64 + 4)
             }
-            _ => return None,
+            _ => return Ok(None),
+        };
+        match next {
+            Some(next) if next <= size => at = next,
+            _ => return Ok(None),
         }
     }
-    (absolute <= size).then_some(fields)
+    Ok(Some(fields))
 }
 
 fn varint(bytes: &[u8]) -> Option<(u64, usize)> {

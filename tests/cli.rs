@@ -9,6 +9,8 @@ mod common;
 mod action;
 #[path = "cli/bypass_compress.rs"]
 mod bypass_compress;
+#[path = "cli/bypass_formats.rs"]
+mod bypass_formats;
 #[path = "cli/bypass_ident.rs"]
 mod bypass_ident;
 #[path = "cli/bypass_machine.rs"]

@@ -6,7 +6,8 @@
 //! templates, and chat template files (`chat_template.jinja`, `chat_template.json`,
 //! `additional_chat_templates/*.jinja`). A `config.json` that is a serialized Keras object (a
 //! KerasHub preset) goes through the Keras configuration checks. These files are recognised by name: their content is
-//! ordinary JSON or text, and the name is what makes `transformers` read them.
+//! ordinary JSON or text, and the name is what makes `transformers` read them. JSON is read the
+//! way Python's `json` reads it (`pyjson.rs`); a file that still cannot be read is reported.
 
 use super::Fact;
 use super::ModelFile;
@@ -87,12 +88,20 @@ pub(super) fn inspect(
         template(&text, name.to_owned(), true, &mut facts);
         return Ok(facts);
     }
-    let value = match serde_json::from_str::<Value>(&text) {
+    let value = match super::pyjson::parse(&text) {
         Ok(value) => value,
         Err(error) => {
-            // transformers refuses such a file too; only a config that could carry code matters.
-            if kind == Kind::TemplateJson || text.contains("auto_map") {
-                facts.push(malformed(format!("{name} is not valid JSON: {error}")));
+            // The loaders read these files with Python's `json`, which `pyjson` follows; what
+            // it still cannot read may hide `auto_map` or a chat template behind an escape, so
+            // it is reported whatever its text (fail closed), and an unreadable `config.json`
+            // keeps its folder a model folder so the Python files beside it are reported.
+            facts.push(malformed(format!("{name} is not valid JSON: {error}")));
+            if name == "config.json" {
+                facts.push(Fact::Model(ModelFact::HfConfig(HfConfig {
+                    kind: name.to_owned(),
+                    declares_model: true,
+                    ..HfConfig::default()
+                })));
             }
             return Ok(facts);
         }

@@ -12,7 +12,12 @@
 //! `popen`, `eval` — or a way to build one at run time (`|attr` with a computed name, dunders cut
 //! into pieces, `%c` character codes). Jinja2's own sandbox refuses the same attributes, so
 //! templates written for `transformers` (which renders in that sandbox) never use them.
-//! Strings are unescaped the way Jinja2 does (`\x5f` is `_`) before they are checked.
+//! Strings are unescaped exactly the way Jinja2 does (`\x5f`, `\137` and `\u005f` are `_`;
+//! `\N{…}` is reported rather than guessed) before they are checked. The tokenizer follows
+//! Jinja2's lexer (bracket balancing, raw-block ends, Python whitespace), and attribute lookups
+//! whose name is computed at run time (subscripts with built keys, `attr`/`map(attribute=…)` with
+//! non-literal names, `str.format` fields) fail closed, since no list of names can follow every
+//! way a string can be put together.
 
 /// One reason a template is unsafe, with where it was seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +31,15 @@ pub(crate) struct TemplateIssue {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
+    /// Start of a `{{ … }}` or `{% … %}` tag.
+    Open,
+    /// End of a tag.
+    Close,
     Ident(String),
     Str(String),
+    /// A string literal gate does not decode (a `\N{…}` escape).
+    Undecoded,
+    Num,
     Punct(&'static str),
     Other,
 }
@@ -84,6 +96,51 @@ const DANGEROUS_NAMES: &[&str] = &[
 /// How many distinct issues one template reports (the first ones say enough).
 const MAX_ISSUES: usize = 16;
 
+/// Filters that turn a string argument into an attribute lookup (`attr`, and the filters built
+/// on Jinja's `make_attrgetter`), with which positional argument is the attribute name.
+const ATTRIBUTE_FILTERS: &[(&str, Option<usize>)] = &[
+    ("attr", Some(0)),
+    ("map", None),
+    ("selectattr", Some(0)),
+    ("rejectattr", Some(0)),
+    ("groupby", Some(0)),
+    ("sort", None),
+    ("sum", None),
+    ("unique", None),
+    ("min", None),
+    ("max", None),
+];
+
+/// Filters whose result is a number, so a subscript through them cannot name an attribute.
+const NUMERIC_FILTERS: &[&str] = &["length", "count", "int", "float", "abs", "round"];
+
+/// Words that end an expression, after which `[` opens a list rather than a subscript.
+const KEYWORDS: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "if",
+    "else",
+    "elif",
+    "for",
+    "set",
+    "with",
+    "import",
+    "from",
+    "as",
+    "recursive",
+    "do",
+    "print",
+    "return",
+    "macro",
+    "call",
+    "filter",
+    "include",
+    "extends",
+];
+
 /// Analyses a template; an empty result means nothing reaching Python internals was found.
 pub(crate) fn analyse(template: &str) -> Vec<TemplateIssue> {
     let tokens = tokenize(template);
@@ -99,13 +156,17 @@ pub(crate) fn analyse(template: &str) -> Vec<TemplateIssue> {
             });
         }
     };
+    names_and_literals(&tokens, &mut push);
+    let tainted = Tainted::collect(&tokens);
+    computed_lookups(&tokens, &tainted, &mut push);
+    issues
+}
+
+/// Names, attributes and string literals that are unsafe whatever the code around them.
+fn names_and_literals(tokens: &[(usize, Token)], push: &mut impl FnMut(usize, String)) {
     for (index, (at, token)) in tokens.iter().enumerate() {
         let previous = index
             .checked_sub(1)
-            .and_then(|i| tokens.get(i))
-            .map(|(_, t)| t);
-        let before_previous = index
-            .checked_sub(2)
             .and_then(|i| tokens.get(i))
             .map(|(_, t)| t);
         let next = tokens.get(index + 1).map(|(_, t)| t);
@@ -123,29 +184,18 @@ pub(crate) fn analyse(template: &str) -> Vec<TemplateIssue> {
                     && DANGEROUS_NAMES.contains(&name.as_str())
                 {
                     push(*at, format!("name `{name}`"));
-                } else if name == "attr"
-                    && previous == Some(&Token::Punct("|"))
-                    && !matches!(
-                        (next, tokens.get(index + 2).map(|(_, t)| t)),
-                        (Some(Token::Punct("(")), Some(Token::Str(_)))
-                    )
-                {
-                    push(
-                        *at,
-                        "`attr` filter with a computed attribute name".to_owned(),
-                    );
                 }
             }
             Token::Str(value) => {
-                let subscript = previous == Some(&Token::Punct("["))
-                    || (previous == Some(&Token::Punct("("))
-                        && before_previous == Some(&Token::Ident("attr".to_owned())));
+                let subscript =
+                    previous == Some(&Token::Punct("[")) && next == Some(&Token::Punct("]"));
                 let reversed: String = value.chars().rev().collect();
-                if looks_like_dunder_piece(value) || looks_like_dunder_piece(&reversed) {
-                    push(*at, format!("string {value:?} naming a dunder"));
-                } else if subscript
-                    && (value.starts_with('_') || DANGEROUS_ATTRIBUTES.contains(&value.as_str()))
+                if looks_like_dunder_piece(value)
+                    || looks_like_dunder_piece(&reversed)
+                    || contains_dunder(value)
                 {
+                    push(*at, format!("string {value:?} naming a dunder"));
+                } else if subscript && unsafe_attribute(value) {
                     push(*at, format!("lookup of {value:?}"));
                 } else if is_underscores(value)
                     && (value.len() >= 2
@@ -167,14 +217,472 @@ pub(crate) fn analyse(template: &str) -> Vec<TemplateIssue> {
                     );
                 }
             }
-            Token::Punct(_) | Token::Other => {}
+            Token::Undecoded => push(
+                *at,
+                "string with a `\\N{…}` named escape (gate does not decode it)".to_owned(),
+            ),
+            _ => {}
         }
     }
-    issues
+}
+
+/// An attribute name that leads out of the template's data.
+fn unsafe_attribute(name: &str) -> bool {
+    name.starts_with('_') || DANGEROUS_ATTRIBUTES.contains(&name)
+}
+
+/// Attribute lookups whose name is computed at run time. Jinja's subscript falls back to
+/// `getattr`, so `x[key]` with a key built from strings (`u ~ u`, `'a__b'[1:3]`, a `{% set %}`
+/// alias of `'_'`, a macro's output, an object's `|string` text) reaches any attribute; so do
+/// `attr`, `map(attribute=…)` and the other attribute getters, and `str.format` fields. A
+/// denylist of names cannot follow every way to build one, so these fail closed: a lookup name
+/// must be a string literal (checked above) or a value that cannot be a built string — numbers,
+/// loop counters, data reached by literal keys, variables never assigned from string-building
+/// code. Ordinary chat templates index only that way (`message['role']`, `messages[0]`,
+/// `messages[loop.index0 - 1]`, `tool[key]` over data).
+fn computed_lookups(
+    tokens: &[(usize, Token)],
+    tainted: &Tainted,
+    push: &mut impl FnMut(usize, String),
+) {
+    for (index, (at, token)) in tokens.iter().enumerate() {
+        let next = tokens.get(index + 1).map(|(_, t)| t);
+        match token {
+            Token::Punct("[") if is_subscript(tokens, index) => {
+                // No closing bracket in reach: Jinja refuses an unbalanced tag, and a huge key
+                // is no ordinary one, so either way it counts as computed.
+                let computed = match matching(tokens, index) {
+                    Some(close) => {
+                        let key = &tokens[index + 1..close];
+                        !(lone_literal(key) || tainted.plain(key))
+                    }
+                    None => true,
+                };
+                if computed {
+                    push(
+                        *at,
+                        "subscript with a computed key (a built attribute name)".to_owned(),
+                    );
+                }
+            }
+            Token::Punct("|") => {
+                let Some(Token::Ident(filter)) = next else {
+                    continue;
+                };
+                let Some((_, name_position)) = ATTRIBUTE_FILTERS.iter().find(|(f, _)| f == filter)
+                else {
+                    continue;
+                };
+                if tokens.get(index + 2).map(|(_, t)| t) != Some(&Token::Punct("(")) {
+                    if filter == "attr" {
+                        push(
+                            *at,
+                            "`attr` filter with a computed attribute name".to_owned(),
+                        );
+                    }
+                    continue;
+                }
+                let Some(arguments) = call_arguments(tokens, index + 2) else {
+                    push(
+                        *at,
+                        format!("`{filter}` filter with a computed attribute name"),
+                    );
+                    continue;
+                };
+                let mut positional = 0usize;
+                let mut map_attr = false;
+                for argument in &arguments {
+                    let keyword = match argument {
+                        [(_, Token::Ident(k)), (_, Token::Punct("=")), ..] => Some(k.as_str()),
+                        _ => None,
+                    };
+                    let value = if keyword.is_some() {
+                        &argument[2..]
+                    } else {
+                        argument
+                    };
+                    let names_attribute = match keyword {
+                        Some(k) => k == "attribute",
+                        None => {
+                            let names = *name_position == Some(positional)
+                                || (filter == "map" && (positional == 0 || map_attr));
+                            if filter == "map" && positional == 0 {
+                                map_attr = matches!(value, [(_, Token::Str(s))] if s == "attr");
+                            }
+                            positional += 1;
+                            names
+                        }
+                    };
+                    if !names_attribute {
+                        continue;
+                    }
+                    match value {
+                        [(_, Token::Str(path))] => {
+                            if path
+                                .split('.')
+                                .any(|piece| unsafe_attribute(piece) || piece.starts_with("format"))
+                            {
+                                push(*at, format!("`{filter}` reaching attribute {path:?}"));
+                            }
+                        }
+                        [(_, Token::Num)] => {}
+                        _ => push(
+                            *at,
+                            format!("`{filter}` filter with a computed attribute name"),
+                        ),
+                    }
+                }
+            }
+            Token::Punct(".") if matches!(next, Some(Token::Ident(m)) if m == "format" || m == "format_map") => {
+                match index.checked_sub(1).and_then(|i| tokens.get(i)) {
+                    Some((_, Token::Str(text))) => {
+                        if format_field_walks(text) {
+                            push(
+                                *at,
+                                format!("`str.format` field reaching attributes in {text:?}"),
+                            );
+                        }
+                    }
+                    _ => push(*at, "`str.format` on a computed string".to_owned()),
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `[` right after a value (a name, literal, call or subscript) indexes it; otherwise it opens
+/// a list.
+fn is_subscript(tokens: &[(usize, Token)], open: usize) -> bool {
+    match open
+        .checked_sub(1)
+        .and_then(|i| tokens.get(i))
+        .map(|(_, t)| t)
+    {
+        Some(Token::Ident(word)) => !KEYWORDS.contains(&word.as_str()),
+        Some(Token::Str(_) | Token::Undecoded | Token::Punct(")" | "]")) => true,
+        _ => false,
+    }
+}
+
+/// The longest bracketed span followed, in tokens; a longer one is treated as computed, which
+/// keeps hostile nesting (`a[a[a[…]]]`) linear. Real subscripts and filter arguments are short.
+const MAX_SPAN: usize = 4096;
+
+/// The index of the bracket closing the one at `open`, within the same tag and [`MAX_SPAN`].
+fn matching(tokens: &[(usize, Token)], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (index, (_, token)) in tokens.iter().enumerate().skip(open).take(MAX_SPAN) {
+        match token {
+            Token::Punct("[" | "(" | "{") => depth += 1,
+            Token::Punct("]" | ")" | "}") => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(index);
+                }
+            }
+            Token::Close => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The comma-separated arguments of the call whose `(` is at `open`.
+fn call_arguments(tokens: &[(usize, Token)], open: usize) -> Option<Vec<&[(usize, Token)]>> {
+    let close = matching(tokens, open)?;
+    Some(split_top_level(&tokens[open + 1..close], ","))
+}
+
+/// Splits tokens at `separator` outside brackets.
+fn split_top_level<'t>(tokens: &'t [(usize, Token)], separator: &str) -> Vec<&'t [(usize, Token)]> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0usize;
+    for (index, (_, token)) in tokens.iter().enumerate() {
+        match token {
+            Token::Punct("[" | "(" | "{") => depth += 1,
+            Token::Punct("]" | ")" | "}") => depth = depth.saturating_sub(1),
+            Token::Punct(p) if depth == 0 && *p == separator => {
+                parts.push(&tokens[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < tokens.len() {
+        parts.push(&tokens[start..]);
+    }
+    parts
+}
+
+fn lone_literal(tokens: &[(usize, Token)]) -> bool {
+    matches!(tokens, [(_, Token::Str(_))])
+}
+
+/// `str.format` replacement fields whose name walks attributes or items (`{0.__globals__}`,
+/// `{0[os]}`), anywhere in the string, nested specs included.
+fn format_field_walks(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(stripped) = after.strip_prefix('{') {
+            rest = stripped;
+            continue;
+        }
+        // An unterminated field makes `str.format` raise; reporting it keeps this linear.
+        let Some(field_end) = after.find(['}', '!', ':']) else {
+            return true;
+        };
+        if after[..field_end].contains(['.', '[']) {
+            return true;
+        }
+        // Nested fields in a format spec (`{0:{1.x}}`) come after `:`, so scanning goes on there.
+        rest = &after[field_end..];
+    }
+    false
+}
+
+/// Variables and namespace attributes that may hold a string the template built.
+#[derive(Default)]
+struct Tainted {
+    names: std::collections::BTreeSet<String>,
+    attributes: std::collections::BTreeSet<String>,
+}
+
+/// Passes over the assignments before giving up and treating every assigned name as built.
+const TAINT_ROUNDS: usize = 32;
+
+impl Tainted {
+    /// Follows `{% set %}` (also block sets and namespace attributes), `{% for %}` targets,
+    /// `{% with %}` and macro parameters to a fixed point: a name is tainted when a value
+    /// assigned to it is not [`Tainted::plain`].
+    fn collect(tokens: &[(usize, Token)]) -> Tainted {
+        let statements = statements(tokens);
+        let mut tainted = Tainted::default();
+        for _ in 0..TAINT_ROUNDS {
+            let mut changed = false;
+            for statement in &statements {
+                for (name, attribute, value) in assignments(statement) {
+                    let built = value.is_none_or(|v| !tainted.plain(v));
+                    if built {
+                        let set = if attribute {
+                            &mut tainted.attributes
+                        } else {
+                            &mut tainted.names
+                        };
+                        changed |= set.insert(name.to_owned());
+                    }
+                }
+            }
+            if !changed {
+                return tainted;
+            }
+        }
+        // Too many chained assignments to follow: fail closed.
+        for statement in &statements {
+            for (name, attribute, _) in assignments(statement) {
+                if attribute {
+                    tainted.attributes.insert(name.to_owned());
+                } else {
+                    tainted.names.insert(name.to_owned());
+                }
+            }
+        }
+        tainted
+    }
+
+    /// A value that cannot be a string the template built: no string literal except as a
+    /// literal subscript key, no `~`, no call (a macro returns its text), no filter but numeric
+    /// ones, no dict literal, no tainted name.
+    fn plain(&self, tokens: &[(usize, Token)]) -> bool {
+        let mut index = 0usize;
+        while let Some((_, token)) = tokens.get(index) {
+            let previous = index
+                .checked_sub(1)
+                .and_then(|i| tokens.get(i))
+                .map(|(_, t)| t);
+            let next = tokens.get(index + 1).map(|(_, t)| t);
+            if matches!(token, Token::Ident(f) if f == "namespace")
+                && next == Some(&Token::Punct("("))
+                && previous != Some(&Token::Punct("."))
+            {
+                // `namespace(a=…)` is an object, not text; its arguments are judged as the
+                // attributes they become (see `assignments`).
+                match matching(tokens, index + 1) {
+                    Some(close) => index = close + 1,
+                    None => return false,
+                }
+                continue;
+            }
+            let ok = match token {
+                Token::Str(_) => {
+                    previous == Some(&Token::Punct("["))
+                        && next == Some(&Token::Punct("]"))
+                        && is_subscript(tokens, index - 1)
+                }
+                Token::Ident(name) => {
+                    let after_dot = previous == Some(&Token::Punct("."));
+                    let filtered = previous == Some(&Token::Punct("|"));
+                    if filtered {
+                        NUMERIC_FILTERS.contains(&name.as_str())
+                    } else if next == Some(&Token::Punct("(")) {
+                        // Method calls on data (`.items()`, `.strip()`) return data; free
+                        // calls are macros or globals (`lipsum`, `cycler`, `joiner`).
+                        after_dot && !name.starts_with("format")
+                    } else if after_dot {
+                        !self.attributes.contains(name)
+                    } else {
+                        !self.names.contains(name)
+                    }
+                }
+                Token::Punct("~" | "{") | Token::Undecoded | Token::Other => false,
+                _ => true,
+            };
+            if !ok {
+                return false;
+            }
+            index += 1;
+        }
+        true
+    }
+}
+
+/// Each `{% … %}` tag's tokens (without its delimiters).
+fn statements(tokens: &[(usize, Token)]) -> Vec<&[(usize, Token)]> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (index, (_, token)) in tokens.iter().enumerate() {
+        match token {
+            Token::Open => start = Some(index + 1),
+            Token::Close => {
+                if let Some(s) = start.take() {
+                    out.push(&tokens[s..index]);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A name, whether it is a namespace attribute, and its value expression if there is one.
+type Assignment<'t> = (&'t str, bool, Option<&'t [(usize, Token)]>);
+
+/// What one tag assigns: (name, whether it is a namespace attribute, the value when there is
+/// one expression for it). A block `{% set x %}…{% endset %}` and macro parameters have no
+/// value expression (their text or arguments can be anything).
+fn assignments(statement: &[(usize, Token)]) -> Vec<Assignment<'_>> {
+    let mut out = Vec::new();
+    let Some((_, Token::Ident(keyword))) = statement.first() else {
+        return out;
+    };
+    let body = &statement[1..];
+    let position = |word: &str| {
+        body.iter()
+            .position(|(_, t)| matches!(t, Token::Ident(w) if w == word))
+    };
+    let target_names = |tokens: &'_ [(usize, Token)]| -> Vec<(usize, bool)> {
+        tokens
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, t))| {
+                let Token::Ident(_) = t else { return None };
+                if tokens.get(i + 1).map(|(_, t)| t) == Some(&Token::Punct(".")) {
+                    return None;
+                }
+                let attribute =
+                    i > 0 && tokens.get(i - 1).map(|(_, t)| t) == Some(&Token::Punct("."));
+                Some((i, attribute))
+            })
+            .collect()
+    };
+    fn name_of(tokens: &[(usize, Token)], i: usize) -> &str {
+        match tokens.get(i) {
+            Some((_, Token::Ident(n))) => n.as_str(),
+            _ => "",
+        }
+    }
+    match keyword.as_str() {
+        "set" => {
+            let equals = split_top_level(body, "=");
+            let (lhs, value) = match equals.as_slice() {
+                [lhs, value, ..] => (*lhs, Some(*value)),
+                _ => {
+                    // Block set: the targets end at a filter bar.
+                    let end = body
+                        .iter()
+                        .position(|(_, t)| t == &Token::Punct("|"))
+                        .unwrap_or(body.len());
+                    (&body[..end], None)
+                }
+            };
+            for (i, attribute) in target_names(lhs) {
+                out.push((name_of(lhs, i), attribute, value));
+            }
+        }
+        "for" => {
+            if let Some(in_at) = position("in") {
+                let iterable = &body[in_at + 1..];
+                let end = iterable
+                    .iter()
+                    .position(
+                        |(_, t)| matches!(t, Token::Ident(w) if w == "if" || w == "recursive"),
+                    )
+                    .unwrap_or(iterable.len());
+                let lhs = &body[..in_at];
+                for (i, attribute) in target_names(lhs) {
+                    out.push((name_of(lhs, i), attribute, Some(&iterable[..end])));
+                }
+            }
+        }
+        "with" => {
+            for part in split_top_level(body, ",") {
+                if let [(_, Token::Ident(name)), (_, Token::Punct("=")), value @ ..] = part {
+                    out.push((name.as_str(), false, Some(value)));
+                }
+            }
+        }
+        "macro" | "call" => {
+            for (i, (_, t)) in body.iter().enumerate() {
+                if let Token::Ident(name) = t
+                    && matches!(
+                        body.get(i + 1).map(|(_, t)| t),
+                        Some(Token::Punct("," | ")" | "="))
+                    )
+                {
+                    out.push((name.as_str(), false, None));
+                }
+            }
+        }
+        _ => {}
+    }
+    // `namespace(a=…)` arguments become attributes; a built value taints the attribute.
+    for (i, (_, t)) in body.iter().enumerate() {
+        if matches!(t, Token::Ident(f) if f == "namespace")
+            && body.get(i + 1).map(|(_, t)| t) == Some(&Token::Punct("("))
+        {
+            for argument in call_arguments(body, i + 1).unwrap_or_default() {
+                if let [(_, Token::Ident(name)), (_, Token::Punct("=")), value @ ..] = argument {
+                    out.push((name.as_str(), true, Some(value)));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn is_underscores(value: &str) -> bool {
     !value.is_empty() && value.bytes().all(|b| b == b'_')
+}
+
+/// A dunder name anywhere in the text (`{0.__globals__[os]}`).
+fn contains_dunder(value: &str) -> bool {
+    value
+        .split("__")
+        .collect::<Vec<_>>()
+        .windows(3)
+        .any(|w| !w[1].is_empty() && w[1].chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 fn is_dunder(name: &str) -> bool {
@@ -199,61 +707,126 @@ fn line_column(text: &str, at: usize) -> (u32, u32) {
     )
 }
 
-/// The tokens of every expression and statement in the template, with byte offsets. Plain text,
-/// comments and `{% raw %}` bodies are output verbatim by Jinja and are skipped.
+/// Python's `str.isspace`, which is what `\s` matches in Jinja2's `re` patterns: Unicode
+/// `White_Space` plus the information separators U+001C..U+001F that Python also counts.
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// The character at byte `at` (text is UTF-8, `at` on a boundary) and its width.
+fn char_at(text: &str, at: usize) -> Option<(char, usize)> {
+    let c = text.get(at..)?.chars().next()?;
+    Some((c, c.len_utf8()))
+}
+
+/// The position after any Python whitespace starting at `at`.
+fn skip_py_space(text: &str, mut at: usize) -> usize {
+    while let Some((c, width)) = char_at(text, at) {
+        if !is_py_space(c) {
+            break;
+        }
+        at += width;
+    }
+    at
+}
+
+/// The tokens of every expression and statement in the template, with byte offsets, each block
+/// between `Open` and `Close`. Follows Jinja2's lexer (default delimiters, no line statements,
+/// which is what `transformers` and llama-cpp-python's `Environment` use): the first of `{{`,
+/// `{%` or `{#` opens a tag; `}}`/`%}` close it only while no bracket is open (Jinja's
+/// balancing stack); string literals end at the first unescaped quote. Plain text, comments
+/// and `{% raw %}` bodies are output verbatim by Jinja and are skipped. Where Jinja would
+/// raise a syntax error (an unclosed comment, raw block or string) the template never renders,
+/// so what follows is not read.
 fn tokenize(text: &str) -> Vec<(usize, Token)> {
     let bytes = text.as_bytes();
     let mut tokens = Vec::new();
     let mut at = 0usize;
-    while at < bytes.len() {
-        let Some(open) = find(bytes, at, b"{") else {
-            break;
-        };
+    while let Some(open) = find_open(bytes, at) {
         match bytes.get(open + 1) {
-            Some(b'#') => {
-                at = find(bytes, open + 2, b"#}").map_or(bytes.len(), |end| end + 2);
-            }
-            Some(b'{') | Some(b'%') => {
-                let statement = bytes[open + 1] == b'%';
-                let start = open + 2;
-                let close: &[u8] = if statement { b"%}" } else { b"}}" };
-                let (end, block) = expression(text, start, close);
-                if statement && is_raw(&block) {
-                    at = end_of_raw(bytes, end);
+            Some(b'#') => match find(bytes, open + 2, b"#}") {
+                Some(end) => at = end + 2,
+                None => break,
+            },
+            Some(b'%') => {
+                if let Some(body) = raw_begin(text, open) {
+                    match raw_end(text, body) {
+                        Some(end) => at = end,
+                        None => break,
+                    }
                 } else {
-                    at = end;
+                    match block(text, open, true, &mut tokens) {
+                        Some(end) => at = end,
+                        None => break,
+                    }
                 }
-                tokens.extend(block);
             }
-            _ => at = open + 1,
+            _ => match block(text, open, false, &mut tokens) {
+                Some(end) => at = end,
+                None => break,
+            },
         }
     }
     tokens
 }
 
-fn is_raw(block: &[(usize, Token)]) -> bool {
-    let mut words = block
-        .iter()
-        .filter(|(_, t)| !matches!(t, Token::Punct("-" | "+")));
-    matches!(words.next(), Some((_, Token::Ident(word))) if word == "raw")
+/// The first `{{`, `{%` or `{#` at or after `from`.
+fn find_open(bytes: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let open = find(bytes, from, b"{")?;
+        if matches!(bytes.get(open + 1), Some(b'{' | b'%' | b'#')) {
+            return Some(open);
+        }
+        from = open + 1;
+    }
 }
 
-/// After `{% raw %}`: the position after the matching `{% endraw %}`.
-fn end_of_raw(bytes: &[u8], mut at: usize) -> usize {
-    while let Some(open) = find(bytes, at, b"{%") {
-        let mut inner = open + 2;
-        while bytes
-            .get(inner)
-            .is_some_and(|b| matches!(b, b'-' | b'+' | b' ' | b'\t' | b'\r' | b'\n'))
-        {
-            inner += 1;
-        }
-        if bytes[inner..].starts_with(b"endraw") {
-            return find(bytes, inner, b"%}").map_or(bytes.len(), |end| end + 2);
-        }
-        at = open + 2;
+/// Jinja's `raw_begin`: `{%` `[-+]?` `\s*raw\s*` then `-%}` or `%}`; the body's start.
+fn raw_begin(text: &str, open: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = open + 2;
+    if matches!(bytes.get(at), Some(b'-' | b'+')) {
+        at += 1;
     }
-    bytes.len()
+    at = skip_py_space(text, at);
+    if !bytes.get(at..)?.starts_with(b"raw") {
+        return None;
+    }
+    at = skip_py_space(text, at + 3);
+    let rest = bytes.get(at..)?;
+    if rest.starts_with(b"-%}") {
+        Some(at + 3)
+    } else if rest.starts_with(b"%}") {
+        Some(at + 2)
+    } else {
+        None
+    }
+}
+
+/// Jinja's raw-block end: the first `{%` `[-+]?` `\s*endraw\s*` then `+%}`, `-%}` or `%}`;
+/// the position after it. `None` when there is none (Jinja refuses the template).
+fn raw_end(text: &str, mut from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    loop {
+        let open = find(bytes, from, b"{%")?;
+        from = open + 1;
+        let mut at = open + 2;
+        if matches!(bytes.get(at), Some(b'-' | b'+')) {
+            at += 1;
+        }
+        at = skip_py_space(text, at);
+        if !bytes.get(at..).is_some_and(|r| r.starts_with(b"endraw")) {
+            continue;
+        }
+        at = skip_py_space(text, at + 6);
+        let rest = bytes.get(at..).unwrap_or(&[]);
+        if rest.starts_with(b"+%}") || rest.starts_with(b"-%}") {
+            return Some(at + 3);
+        }
+        if rest.starts_with(b"%}") {
+            return Some(at + 2);
+        }
+    }
 }
 
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -264,38 +837,74 @@ fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         .map(|p| p + from)
 }
 
-/// Tokenizes one `{{ … }}` or `{% … %}` body starting at `at`; returns the position after the
-/// closing delimiter (or the end of the text) and the tokens.
-fn expression(text: &str, mut at: usize, close: &[u8]) -> (usize, Vec<(usize, Token)>) {
+/// Tokenizes one `{{ … }}` or `{% … %}` opened at `open`; returns the position after the
+/// closing delimiter, or `None` when the tag never closes (a Jinja syntax error).
+fn block(
+    text: &str,
+    open: usize,
+    statement: bool,
+    tokens: &mut Vec<(usize, Token)>,
+) -> Option<usize> {
     let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
+    tokens.push((open, Token::Open));
+    let mut at = open + 2;
+    // The whitespace-control marker belongs to the opening delimiter.
+    if matches!(bytes.get(at), Some(b'-' | b'+')) {
+        at += 1;
+    }
+    let mut balance: Vec<u8> = Vec::new();
     while at < bytes.len() {
-        if bytes[at..].starts_with(close) {
-            return (at + 2, tokens);
+        let rest = &bytes[at..];
+        if balance.is_empty() {
+            let end = if statement {
+                if rest.starts_with(b"+%}") || rest.starts_with(b"-%}") {
+                    Some(3)
+                } else if rest.starts_with(b"%}") {
+                    Some(2)
+                } else {
+                    None
+                }
+            } else if rest.starts_with(b"-}}") {
+                Some(3)
+            } else if rest.starts_with(b"}}") {
+                Some(2)
+            } else {
+                None
+            };
+            if let Some(width) = end {
+                tokens.push((at, Token::Close));
+                return Some(at + width);
+            }
         }
-        let c = bytes[at];
-        if c.is_ascii_whitespace() {
-            at += 1;
-        } else if c == b'\'' || c == b'"' {
-            let (end, value) = string_literal(text, at);
-            tokens.push((at, Token::Str(value)));
-            at = end;
-        } else if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
-            let start = at;
-            while at < bytes.len()
-                && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_' || bytes[at] >= 0x80)
-            {
-                at += 1;
-            }
-            tokens.push((
-                start,
-                Token::Ident(String::from_utf8_lossy(&bytes[start..at]).into_owned()),
-            ));
+        let (c, width) = char_at(text, at)?;
+        if is_py_space(c) {
+            at += width;
         } else if c.is_ascii_digit() {
-            while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'.') {
-                at += 1;
+            let previous_dot = at > 0 && bytes[at - 1] == b'.';
+            let end = number_end(bytes, at, previous_dot);
+            tokens.push((at, Token::Num));
+            at = end;
+        } else if c == '_' || c.is_alphanumeric() || !c.is_ascii() {
+            // Jinja's names are runs of `\w`; other non-ASCII characters are syntax errors, so
+            // gluing them into the name changes nothing that could render.
+            let start = at;
+            while let Some((n, w)) = char_at(text, at) {
+                let name_char =
+                    n == '_' || n.is_alphanumeric() || (!n.is_ascii() && !is_py_space(n));
+                if !name_char {
+                    break;
+                }
+                at += w;
             }
-            tokens.push((at, Token::Other));
+            tokens.push((start, Token::Ident(text[start..at].to_owned())));
+        } else if c == '\'' || c == '"' {
+            let end = string_end(bytes, at)?;
+            let token = match decode_string(&text[at + 1..end - 1]) {
+                Some(value) => Token::Str(value),
+                None => Token::Undecoded,
+            };
+            tokens.push((at, token));
+            at = end;
         } else {
             let two = bytes.get(at..at + 2).unwrap_or(&[]);
             let punct = match two {
@@ -310,89 +919,201 @@ fn expression(text: &str, mut at: usize, close: &[u8]) -> (usize, Vec<(usize, To
             if let Some(p) = punct {
                 tokens.push((at, Token::Punct(p)));
                 at += 2;
-            } else {
-                let p = match c {
-                    b'.' => ".",
-                    b'[' => "[",
-                    b']' => "]",
-                    b'(' => "(",
-                    b')' => ")",
-                    b'|' => "|",
-                    b'=' => "=",
-                    b'~' => "~",
-                    b'+' => "+",
-                    b',' => ",",
-                    b':' => ":",
-                    b'%' => "%",
-                    b'-' => "-",
-                    b'*' => "*",
-                    _ => "?",
-                };
-                tokens.push((at, Token::Punct(p)));
-                at += 1;
+                continue;
             }
+            let p = match c {
+                '.' => ".",
+                '[' => "[",
+                ']' => "]",
+                '(' => "(",
+                ')' => ")",
+                '{' => "{",
+                '}' => "}",
+                '|' => "|",
+                '=' => "=",
+                '~' => "~",
+                '+' => "+",
+                ',' => ",",
+                ':' => ":",
+                ';' => ";",
+                '%' => "%",
+                '-' => "-",
+                '*' => "*",
+                '/' => "/",
+                '<' => "<",
+                '>' => ">",
+                _ => "?",
+            };
+            match c {
+                '(' | '[' | '{' => balance.push(c as u8),
+                ')' | ']' | '}' => {
+                    balance.pop();
+                }
+                _ => {}
+            }
+            tokens.push((
+                at,
+                if p == "?" {
+                    Token::Other
+                } else {
+                    Token::Punct(p)
+                },
+            ));
+            at += width;
         }
     }
-    (bytes.len(), tokens)
+    None
 }
 
-/// A quoted string starting at `at`, unescaped like Python's `unicode-escape` (which Jinja2
-/// uses). Returns the position after the closing quote and the value.
-fn string_literal(text: &str, at: usize) -> (usize, String) {
-    let bytes = text.as_bytes();
-    let quote = bytes[at];
-    let mut value = String::new();
-    let mut i = at + 1;
-    let hex = |digits: &[u8]| -> Option<char> {
-        let s = std::str::from_utf8(digits).ok()?;
-        char::from_u32(u32::from_str_radix(s, 16).ok()?)
+/// `D(_?D)*` (or `(_?D)+` when `leading` allows an underscore first) from `at`.
+fn digit_run(bytes: &[u8], at: usize, digit: fn(u8) -> bool, leading: bool) -> Option<usize> {
+    let mut i = at;
+    let mut matched = false;
+    loop {
+        let underscore = bytes.get(i) == Some(&b'_') && (matched || leading);
+        let d = if underscore { i + 1 } else { i };
+        if bytes.get(d).copied().is_some_and(digit) {
+            i = d + 1;
+            matched = true;
+        } else {
+            break;
+        }
+    }
+    matched.then_some(i)
+}
+
+/// The end of Jinja's float or integer token at `at` (its `float_re`, then `integer_re`), so
+/// that no name characters are swallowed (`0x__class__` is `0` then a name in Jinja too).
+fn number_end(bytes: &[u8], at: usize, previous_dot: bool) -> usize {
+    let dec = |b: u8| b.is_ascii_digit();
+    let Some(whole) = digit_run(bytes, at, dec, false) else {
+        return at + 1;
     };
+    if !previous_dot {
+        let fraction = (bytes.get(whole) == Some(&b'.'))
+            .then(|| digit_run(bytes, whole + 1, dec, false))
+            .flatten();
+        let base = fraction.unwrap_or(whole);
+        if matches!(bytes.get(base), Some(b'e' | b'E')) {
+            let mut e = base + 1;
+            if matches!(bytes.get(e), Some(b'+' | b'-')) {
+                e += 1;
+            }
+            if let Some(end) = digit_run(bytes, e, dec, false) {
+                return end;
+            }
+        }
+        if let Some(end) = fraction {
+            return end;
+        }
+    }
+    if bytes[at] == b'0' {
+        let radix: Option<fn(u8) -> bool> = match bytes.get(at + 1) {
+            Some(b'b' | b'B') => Some(|b| matches!(b, b'0' | b'1')),
+            Some(b'o' | b'O') => Some(|b| (b'0'..=b'7').contains(&b)),
+            Some(b'x' | b'X') => Some(|b| b.is_ascii_hexdigit()),
+            _ => None,
+        };
+        if let Some(end) = radix.and_then(|digit| digit_run(bytes, at + 2, digit, true)) {
+            return end;
+        }
+        return digit_run(bytes, at, |b| b == b'0', false).unwrap_or(at + 1);
+    }
+    whole
+}
+
+/// Jinja's `string_re`: the position after the closing quote (a backslash escapes any one
+/// character), or `None` for an unterminated string.
+fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let quote = *bytes.get(at)?;
+    let mut i = at + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A string literal's value exactly as Jinja2 computes it: newlines normalized, then
+/// `.encode("ascii", "backslashreplace").decode("unicode-escape")`. `None` when the literal
+/// holds a `\N{…}` escape (decoding it needs the Unicode name table, which gate does not carry;
+/// no chat template needs one, so such a literal is reported instead of guessed at).
+/// Escapes Python refuses make Jinja refuse the template; they decode to nothing here.
+fn decode_string(raw: &str) -> Option<String> {
+    let mut ascii = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                ascii.push('\n');
+            }
+            c if c.is_ascii() => ascii.push(c),
+            c if u32::from(c) <= 0xff => ascii.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c if u32::from(c) <= 0xffff => ascii.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => ascii.push_str(&format!("\\U{:08x}", u32::from(c))),
+        }
+    }
+    let bytes = ascii.as_bytes();
+    let mut value = String::with_capacity(bytes.len());
+    let hex = |digits: Option<&[u8]>| -> Option<char> {
+        let digits = digits?;
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        char::from_u32(u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()?)
+    };
+    let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
-        if c == quote {
-            return (i + 1, value);
-        }
-        if c == b'\\' {
-            let Some(&e) = bytes.get(i + 1) else {
-                break;
-            };
-            let (consumed, ch) = match e {
-                b'n' => (2, Some('\n')),
-                b't' => (2, Some('\t')),
-                b'r' => (2, Some('\r')),
-                b'x' => (4, bytes.get(i + 2..i + 4).and_then(hex)),
-                b'u' => (6, bytes.get(i + 2..i + 6).and_then(hex)),
-                b'U' => (10, bytes.get(i + 2..i + 10).and_then(hex)),
-                b'0'..=b'7' => {
-                    let mut end = i + 1;
-                    while end < bytes.len() && end < i + 4 && (b'0'..=b'7').contains(&bytes[end]) {
-                        end += 1;
-                    }
-                    let digits = std::str::from_utf8(&bytes[i + 1..end]).unwrap_or("0");
-                    (
-                        end - i,
-                        u32::from_str_radix(digits, 8).ok().and_then(char::from_u32),
-                    )
-                }
-                _ => (2, char::from_u32(u32::from(e))),
-            };
-            if let Some(ch) = ch {
-                value.push(ch);
-            }
-            i += consumed;
+        if c != b'\\' {
+            value.push(char::from(c));
+            i += 1;
             continue;
         }
-        // Copy one whole UTF-8 character.
-        let width = text
-            .get(i..)
-            .and_then(|rest| rest.chars().next())
-            .map_or(1, char::len_utf8);
-        if let Some(piece) = text.get(i..i + width) {
-            value.push_str(piece);
+        let Some(&e) = bytes.get(i + 1) else {
+            break;
+        };
+        let (consumed, ch) = match e {
+            b'\n' => (2, None),
+            b'\\' | b'\'' | b'"' => (2, Some(char::from(e))),
+            b'a' => (2, Some('\u{7}')),
+            b'b' => (2, Some('\u{8}')),
+            b'f' => (2, Some('\u{c}')),
+            b'n' => (2, Some('\n')),
+            b'r' => (2, Some('\r')),
+            b't' => (2, Some('\t')),
+            b'v' => (2, Some('\u{b}')),
+            b'x' => (4, hex(bytes.get(i + 2..i + 4))),
+            b'u' => (6, hex(bytes.get(i + 2..i + 6))),
+            b'U' => (10, hex(bytes.get(i + 2..i + 10))),
+            b'N' => return None,
+            b'0'..=b'7' => {
+                let mut end = i + 1;
+                let mut code = 0u32;
+                while end < bytes.len() && end < i + 4 && (b'0'..=b'7').contains(&bytes[end]) {
+                    code = code * 8 + u32::from(bytes[end] - b'0');
+                    end += 1;
+                }
+                (end - i, char::from_u32(code))
+            }
+            // Python keeps unknown escapes as they are.
+            _ => {
+                value.push('\\');
+                (2, Some(char::from(e)))
+            }
+        };
+        if let Some(ch) = ch {
+            value.push(ch);
         }
-        i += width;
+        i += consumed;
     }
-    (bytes.len(), value)
+    Some(value)
 }
 
 #[cfg(test)]
@@ -450,6 +1171,92 @@ mod tests {
         assert_eq!(reasons(kwargs), Vec::<String>::new());
         let replace = "{{ tool.name|replace('-', '_') }}{{ '**bold**' }}{{ x * 2 }}";
         assert_eq!(reasons(replace), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_lexer_follows_jinja() {
+        // `}}` inside open brackets does not end the expression.
+        assert!(!reasons("{{ {'a': {'b': 1}} and lipsum.__globals__ }}").is_empty());
+        // Nor inside a string.
+        assert!(!reasons("{{ '}}' ~ x.__class__ }}").is_empty());
+        // A raw block ends at `{%` + any Python whitespace + `endraw`.
+        for end in [
+            "{%\u{c}endraw %}",
+            "{%\u{b}endraw\u{a0}%}",
+            "{%-endraw-%}",
+            "{%+ endraw +%}",
+        ] {
+            let t = format!("{{% raw %}}x{end}{{{{ y.__class__ }}}}");
+            assert!(!reasons(&t).is_empty(), "{t:?}");
+        }
+        // Not an end: Jinja keeps the raw block open.
+        assert!(reasons("{% raw %}{% endraw x %}{{ y.__class__ }}").is_empty());
+        // Numbers do not swallow names.
+        assert!(!reasons("{{ 1__class__ }}").is_empty());
+        assert!(!reasons("{{ 0x_1__class__ }}").is_empty());
+        // Comments end at the first `#}`.
+        assert!(!reasons("{# x #}{{ y.__class__ }}").is_empty());
+    }
+
+    #[test]
+    fn built_names_are_caught() {
+        for t in [
+            "{% set u = '_' %}{% set d = u ~ u %}{{ lipsum[d ~ 'globals' ~ d] }}",
+            "{% set d = '\\N{LOW LINE}\\N{LOW LINE}' %}{{ lipsum[d] }}",
+            "{% set d = 'a__b'[1:3] %}{{ lipsum[d] }}",
+            "{% set d = 'x_'[1] * 2 %}{{ ([lipsum]|map(attribute=d ~ 'globals' ~ d)|first) }}",
+            "{{ '{0.__globals__[os].environ}'.format(lipsum) }}",
+            "{{ '{0.a}'.format(lipsum) }}",
+            "{% set f = '{0.x}' %}{{ f.format(lipsum) }}",
+            "{% set d = (lipsum|string)[18] %}{{ lipsum[d] }}",
+            "{% macro d() %}__globals__{% endmacro %}{{ lipsum[d()] }}",
+            "{% set d %}__globals__{% endset %}{{ lipsum[d] }}",
+            "{% set ns = namespace(d='x_'[1]) %}{{ lipsum[ns.d] }}",
+            "{% for d in ['a' ~ 'b'] %}{{ lipsum[d] }}{% endfor %}",
+            "{{ [lipsum]|map('attr', x)|list }}",
+            "{{ x|selectattr('_private')|list }}",
+            "{{ x|map(attribute='a.__class__')|list }}",
+            "{{ x['\\u005f\\u005fclass\\u005f\\u005f'] }}",
+            "{{ x['\\137\\137class\\137\\137'] }}",
+        ] {
+            assert!(!reasons(t).is_empty(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn real_templates_pass() {
+        let qwen3 = r#"{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}
+{%- for message in messages[::-1] %}
+    {%- set index = (messages|length - 1) - loop.index0 %}
+    {%- if ns.multi_step_tool and message.role == "user" and not(message.content.startswith('<tool_response>')) %}
+        {%- set ns.multi_step_tool = false %}
+        {%- set ns.last_query_index = index %}
+    {%- endif %}
+{%- endfor %}
+{%- for message in messages %}
+    {%- set content = message.content if message.content is string else '' %}
+    {%- set reasoning_content = content.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n') %}
+    {%- if loop.index0 > ns.last_query_index %}{{ content }}{% endif %}
+    {%- if loop.first or (messages[loop.index0 - 1].role != "tool") %}{{- '<|im_start|>user' }}{%- endif %}
+    {%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}{{- '<|im_end|>\n' }}{%- endif %}
+    {{- '<tool_call>\n{"name": "' }}{{ tool_call.arguments | tojson }}
+{%- endfor %}
+{%- for key, value in tool['function']['parameters']['properties'].items() %}{{ tool['function']['parameters']['properties'][key] }}{% endfor %}
+{%- set last = messages|length - 1 %}{{ messages[last]['content'] }}{{ messages[-1] }}{{ messages[1:] }}
+{{ messages|selectattr('role', 'equalto', 'system')|map(attribute='content')|first }}"#;
+        assert_eq!(reasons(qwen3), Vec::<String>::new());
+    }
+
+    #[test]
+    fn hostile_nesting_stays_linear() {
+        let deep = format!("{{{{ a{}0{} }}}}", "[a".repeat(50_000), "]".repeat(50_000));
+        let started = std::time::Instant::now();
+        assert!(!reasons(&deep).is_empty());
+        let braces = format!("{{{{ '{}'.format(x) }}}}", "{a".repeat(50_000));
+        assert!(!reasons(&braces).is_empty());
+        let filters = format!("{{{{ x{} }}}}", "|map(attribute='a'".repeat(20_000));
+        let _ = reasons(&filters);
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! `.keras` zip, the `model_config` attribute of a legacy `.h5` file, and the node metadata of
 //! `keras_metadata.pb` (see `tensorflow.rs`) — checked for `Lambda` layers (marshalled Python
 //! bytecode), objects whose `module`/`registered_name` lie outside Keras and TensorFlow
-//! (CVE-2025-1550), `get_file` (CVE-2025-8747) and `enable_unsafe_deserialization` (CVE-2025-9906).
+//! (CVE-2025-1550), `get_file` (CVE-2025-8747), `enable_unsafe_deserialization` (CVE-2025-9906),
+//! and built-in layers that load code or files: `TorchModuleWrapper` (an embedded torch pickle,
+//! CVE-2025-49655), `TFSMLayer` (an outside SavedModel) and lookup layers whose `vocabulary` is a
+//! file path (CVE-2025-12058).
 //!
 //! **HDF5 without libhdf5.** The root group's `model_config` attribute is located by `hdf5.rs`,
 //! which walks the superblock, the root object header and, for dense attribute storage, the
@@ -42,9 +45,10 @@ const KERAS_PACKAGES: &[&str] = &[
     "tensorflow",
 ];
 
-/// Checks a configuration held as JSON text; text that is not JSON is reported as malformed.
+/// Checks a configuration held as JSON text, read as Python's `json` reads it (Keras writes
+/// `Infinity` for unbounded values); text Python would not read is reported as malformed.
 pub(super) fn check_json_text(text: &str, member: Option<&str>, facts: &mut Vec<Fact>) {
-    match serde_json::from_str::<Value>(text) {
+    match super::pyjson::parse(text) {
         Ok(value) => check_value(&value, member, facts),
         Err(error) => facts.push(Fact::Model(ModelFact::Malformed {
             format: "keras",
@@ -120,6 +124,36 @@ fn walk(
                 report(KerasIssue::Lambda, detail, pointer, found);
                 // Its contents (the bytecode, `module: __main__`) are the same finding.
                 return;
+            }
+            // Built-in layers that load code or files from their config (Keras 3 refuses them
+            // under `safe_mode` only since 3.11/3.12; older Keras and `safe_mode=False` load them).
+            // The wrapper's pickle is base64 inside a JSON string, out of the pickle engine's
+            // reach, so the layer itself is reported.
+            if let Some(class) = class_name {
+                let config = map.get("config");
+                let is_path = |key: &str| {
+                    config
+                        .and_then(|c| c.get(key))
+                        .is_some_and(Value::is_string)
+                };
+                let issue = match class {
+                    "TorchModuleWrapper" => Some(KerasIssue::TorchModule),
+                    "TFSMLayer" => Some(KerasIssue::ExternalModel),
+                    "StringLookup" | "IntegerLookup" | "TextVectorization" | "IndexLookup"
+                        if is_path("vocabulary") || is_path("idf_weights") =>
+                    {
+                        Some(KerasIssue::FileVocabulary)
+                    }
+                    _ => None,
+                };
+                if let Some(issue) = issue {
+                    let detail = if layer_name.is_empty() {
+                        class.to_owned()
+                    } else {
+                        format!("{class} layer `{layer_name}`")
+                    };
+                    report(issue, detail, pointer, found);
+                }
             }
             let names_get_file = ["class_name", "config", "registered_name"]
                 .iter()

@@ -13,6 +13,7 @@ mod npy_header;
 mod onnx;
 mod pickles;
 mod protowire;
+mod pyjson;
 mod safetensors;
 mod tensorflow;
 pub(crate) mod zip;

@@ -64,6 +64,12 @@ pub(crate) enum KerasIssue {
     CustomObject,
     GetFile,
     UnsafeDeserialization,
+    /// `TorchModuleWrapper`: its config embeds a torch pickle loaded with `weights_only=False`.
+    TorchModule,
+    /// `TFSMLayer`: loads and runs a SavedModel from a path outside the file.
+    ExternalModel,
+    /// A lookup layer whose `vocabulary` (or `idf_weights`) is a path it reads.
+    FileVocabulary,
 }
 
 impl KerasIssue {
@@ -76,6 +82,11 @@ impl KerasIssue {
             Self::UnsafeDeserialization => {
                 "a reference to `enable_unsafe_deserialization` (turns off safe mode)"
             }
+            Self::TorchModule => {
+                "a TorchModuleWrapper (an embedded torch pickle, unpickled with weights_only=False)"
+            }
+            Self::ExternalModel => "a TFSMLayer (loads and runs a SavedModel from another path)",
+            Self::FileVocabulary => "a lookup layer whose vocabulary is a file path it reads",
         }
     }
 }

@@ -270,6 +270,11 @@ pub(crate) fn location_problem(location: &str) -> Option<&'static str> {
     if location.contains('\0') {
         return Some("contains a NUL byte");
     }
+    // onnxruntime's in-memory tag (`kTensorProtoMemoryAddressTag`, `*/_ORT_MEM_ADDR_/*`) makes
+    // it skip path resolution and read `offset` as a raw memory address.
+    if location.contains("_ORT_MEM_ADDR_") {
+        return Some("is onnxruntime's in-memory address tag (reads process memory)");
+    }
     if location.starts_with('/') || location.starts_with('\\') {
         return Some("is an absolute path");
     }

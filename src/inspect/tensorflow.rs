@@ -1,10 +1,16 @@
 //! TensorFlow SavedModel (`saved_model.pb`): walks every meta graph's `GraphDef` nodes and every
-//! function in its function library for ops that run Python or touch the file system. The
-//! checkpoint ops (`SaveV2`, `RestoreV2`, …) every SavedModel carries are expected in the saver's
-//! own places — graph nodes under the `SaverDef`'s name scope (or TF1's `save_N` scopes of extra
-//! savers) and the `__inference__traced_save`/
-//! `_restore` functions TF2 writes — and reported anywhere else (a graph that writes or reads
-//! checkpoints at inference time can exfiltrate or plant files). Constant tensors are skipped.
+//! function in its function library for ops that run Python or touch the file system (including
+//! `PrintV2` to a `file://` stream and proto ops with a descriptor file). The checkpoint ops
+//! (`SaveV2`, `RestoreV2`, …) every SavedModel carries are trusted only where the graph's
+//! structure puts the saver, never because of a name the author chose:
+//! - TF2: the functions called (through `f` attributes, or as the op itself) by the graph nodes
+//!   the `SaverDef` names as its save tensor and restore op, and what those functions call — as
+//!   long as nothing else calls them and nothing consumes those nodes;
+//! - TF1: graph nodes under the `SaverDef`'s name scope (or a `save_N` scope of an extra saver),
+//!   as long as no node outside the scope consumes one of them and no signature fetches one.
+//!
+//! Anywhere else they are reported (a graph that writes or reads checkpoints at inference time can
+//! exfiltrate or plant files). Constant tensors are skipped.
 //!
 //! `keras_metadata.pb` (Keras objects saved with TF): each node's metadata JSON goes through the
 //! Keras configuration checks.
@@ -50,10 +56,40 @@ const UNSAFE_OPS: &[&str] = &[
     "LoadDataset",
     "SnapshotDataset",
     "SnapshotDatasetV2",
+    "DebugIdentity",
     "DebugIdentityV2",
+    "DebugIdentityV3",
+    "DebugNanCount",
+    "DebugNumericSummary",
     "CreateSummaryFileWriter",
+    "CreateSummaryDbWriter",
     "WriteFileSummary",
+    "CSVDataset",
+    "CSVDatasetV2",
+    "ExperimentalCSVDataset",
+    "SqlDataset",
+    "ExperimentalSqlDataset",
+    "MatchingFilesDataset",
+    "ExperimentalMatchingFilesDataset",
+    "LoadAndRemapMatrix",
+    "DistributedSave",
 ];
+
+/// Ops that touch files only with some attribute values: (op, attribute, whether the value
+/// reaches a file).
+type AttributeCheck = (&'static str, &'static str, fn(&str) -> bool);
+
+const FILE_ATTRIBUTES: &[AttributeCheck] = &[
+    // `tf.print(output_stream="file://…")` appends to any file.
+    ("PrintV2", "output_stream", |v| v.starts_with("file://")),
+    // A descriptor source other than the built-in pool or inline bytes is a file read.
+    ("DecodeProtoV2", "descriptor_source", reads_descriptor),
+    ("EncodeProto", "descriptor_source", reads_descriptor),
+];
+
+fn reads_descriptor(value: &str) -> bool {
+    !(value.is_empty() || value == "local://" || value.starts_with("bytes://"))
+}
 
 /// Checkpoint ops, expected only where the saver puts them.
 const CHECKPOINT_OPS: &[&str] = &[
@@ -69,17 +105,39 @@ const CHECKPOINT_OPS: &[&str] = &[
 const MAX_TEXT: usize = 4096;
 const MAX_METADATA: usize = 16 * 1024 * 1024;
 
+/// Upper bound on nodes remembered for the saver's structure (each is a few short strings).
+const MAX_NODES: usize = 1 << 20;
+
 struct Node {
     name: String,
     op: String,
     function: Option<String>,
     offset: u64,
+    /// Whether the op (or its attributes) touches files or runs Python.
+    flagged: bool,
+    /// Graph nodes only: the nodes it consumes (`name`, `name:1`, `^name` → `name`).
+    inputs: Vec<String>,
+    /// Functions it references in attributes (`f`, lists of functions).
+    calls: Vec<String>,
 }
 
 #[derive(Default)]
 struct Walk {
     nodes: Vec<Node>,
+    functions: std::collections::HashSet<String>,
     saver_scopes: Vec<String>,
+    /// The graph nodes the `SaverDef` names (save tensor, restore op, filename tensor).
+    saver_nodes: Vec<String>,
+    /// Nodes that signatures fetch or feed.
+    signature_nodes: Vec<String>,
+    /// More nodes than remembered: the saver's structure cannot be checked.
+    overflow: bool,
+}
+
+/// The node a tensor or control-input name refers to.
+fn node_of(tensor: &str) -> &str {
+    let name = tensor.strip_prefix('^').unwrap_or(tensor);
+    name.split(':').next().unwrap_or(name)
 }
 
 pub(super) fn inspect(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fact>> {
@@ -92,8 +150,10 @@ pub(super) fn inspect(file: &mut ModelFile, size: u64) -> io::Result<Vec<Fact>> 
     if walk.saver_scopes.is_empty() {
         walk.saver_scopes.push("save".to_owned());
     }
-    for node in walk.nodes {
-        if CHECKPOINT_OPS.contains(&node.op.as_str()) && saver_owns(&node, &walk.saver_scopes) {
+    let trusted = saver_owned(&walk);
+    for (index, node) in walk.nodes.into_iter().enumerate() {
+        if !node.flagged || (CHECKPOINT_OPS.contains(&node.op.as_str()) && trusted.contains(&index))
+        {
             continue;
         }
         facts.push(Fact::Model(ModelFact::TensorflowOp {
@@ -136,24 +196,115 @@ fn malformed(format: &'static str, error: WireError) -> io::Result<Fact> {
     }
 }
 
-fn saver_owns(node: &Node, scopes: &[String]) -> bool {
-    match &node.function {
-        Some(function) => {
-            function.starts_with("__inference__traced_save")
-                || function.starts_with("__inference__traced_restore")
+/// The indices of the checkpoint nodes that belong to the saver, by the graph's structure.
+fn saver_owned(walk: &Walk) -> std::collections::HashSet<usize> {
+    use std::collections::HashSet;
+    let mut trusted = HashSet::new();
+    if walk.overflow {
+        return trusted;
+    }
+    let calls_of = |node: &Node| -> Vec<String> {
+        let mut calls = node.calls.clone();
+        if walk.functions.contains(&node.op) {
+            calls.push(node.op.clone());
         }
-        None => {
-            let scope = node.name.split('/').next().unwrap_or("");
-            let numbered_save = scope
-                .strip_prefix("save_")
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-            node.name.contains('/')
-                && (numbered_save
-                    || scopes
-                        .iter()
-                        .any(|s| s == scope || node.name.starts_with(&format!("{s}/"))))
+        calls
+    };
+    let consumed: HashSet<&str> = walk
+        .nodes
+        .iter()
+        .filter(|n| n.function.is_none())
+        .flat_map(|n| n.inputs.iter().map(String::as_str))
+        .chain(walk.signature_nodes.iter().map(String::as_str))
+        .collect();
+    // TF2: the functions the saver's own graph nodes call, and what they call in turn.
+    let roots: Vec<usize> = walk
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.function.is_none() && walk.saver_nodes.contains(&n.name))
+        .filter(|(_, n)| !consumed.contains(n.name.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let mut saver_functions: HashSet<String> = roots
+        .iter()
+        .flat_map(|&i| calls_of(&walk.nodes[i]))
+        .collect();
+    loop {
+        let more: Vec<String> = walk
+            .nodes
+            .iter()
+            .filter(|n| {
+                n.function
+                    .as_ref()
+                    .is_some_and(|f| saver_functions.contains(f))
+            })
+            .flat_map(calls_of)
+            .filter(|f| !saver_functions.contains(f))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        saver_functions.extend(more);
+    }
+    // A saver function that anything else calls runs outside the saver (with the caller's path).
+    let called_elsewhere = walk.nodes.iter().enumerate().any(|(i, n)| {
+        let inside = n
+            .function
+            .as_ref()
+            .is_some_and(|f| saver_functions.contains(f));
+        !inside && !roots.contains(&i) && calls_of(n).iter().any(|f| saver_functions.contains(f))
+    });
+    if !called_elsewhere {
+        for (i, node) in walk.nodes.iter().enumerate() {
+            if node
+                .function
+                .as_ref()
+                .is_some_and(|f| saver_functions.contains(f))
+            {
+                trusted.insert(i);
+            }
         }
     }
+    // TF1: graph nodes under a saver scope that nothing outside the scope consumes.
+    let scope_of = |name: &str| -> Option<String> {
+        let (scope, _) = name.split_once('/')?;
+        let numbered = scope
+            .strip_prefix("save_")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if numbered {
+            return Some(scope.to_owned());
+        }
+        walk.saver_scopes
+            .iter()
+            .filter(|s| name.starts_with(&format!("{s}/")))
+            .max_by_key(|s| s.len())
+            .cloned()
+    };
+    let mut leaked: HashSet<String> = HashSet::new();
+    for node in walk.nodes.iter().filter(|n| n.function.is_none()) {
+        let own = scope_of(&node.name);
+        for input in &node.inputs {
+            if let Some(scope) = scope_of(input)
+                && own.as_ref() != Some(&scope)
+            {
+                leaked.insert(scope);
+            }
+        }
+    }
+    for fetched in &walk.signature_nodes {
+        if let Some(scope) = scope_of(fetched) {
+            leaked.insert(scope);
+        }
+    }
+    for (i, node) in walk.nodes.iter().enumerate() {
+        if node.function.is_none()
+            && scope_of(&node.name).is_some_and(|scope| !leaked.contains(&scope))
+        {
+            trusted.insert(i);
+        }
+    }
+    trusted
 }
 
 fn saved_model(
@@ -190,12 +341,60 @@ fn meta_graph(wire: &mut Wire<&mut ModelFile>, end: u64, walk: &mut Walk) -> Res
                             if let Some((scope, _)) = name.rsplit_once('/') {
                                 walk.saver_scopes.push(scope.to_owned());
                             }
+                            walk.saver_nodes.push(node_of(&name).to_owned());
+                        }
+                        // save_tensor_name (2), restore_op_name (3).
+                        (2 | 3, WireType::Len) => {
+                            let name = wire.string(sub, MAX_TEXT)?.0;
+                            walk.saver_nodes.push(node_of(&name).to_owned());
                         }
                         _ => wire.skip(inner, sub)?,
                     }
                 }
             }
+            (5, WireType::Len) => {
+                // signature_def map entry → SignatureDef (2) → outputs (2) → TensorInfo (2) →
+                // name (1): the tensors a signature fetches.
+                let entry = wire.len_end(end)?;
+                for_each_len(wire, entry, 2, &mut |wire, signature| {
+                    for_each_len(wire, signature, 2, &mut |wire, output| {
+                        for_each_len(wire, output, 2, &mut |wire, info| {
+                            while let Some(f) = wire.next_field(info)? {
+                                match (f.number, f.wire) {
+                                    (1, WireType::Len) => {
+                                        let name = wire.string(info, MAX_TEXT)?.0;
+                                        walk.signature_nodes.push(node_of(&name).to_owned());
+                                    }
+                                    _ => wire.skip(f, info)?,
+                                }
+                            }
+                            Ok(())
+                        })
+                    })
+                })?;
+            }
             _ => wire.skip(field, end)?,
+        }
+    }
+    Ok(())
+}
+
+type Visit<'v> = dyn FnMut(&mut Wire<&mut ModelFile>, u64) -> Result<(), WireError> + 'v;
+
+/// Calls `visit` with the end of each length-delimited field `number` up to `end`.
+fn for_each_len(
+    wire: &mut Wire<&mut ModelFile>,
+    end: u64,
+    number: u64,
+    visit: &mut Visit<'_>,
+) -> Result<(), WireError> {
+    while let Some(field) = wire.next_field(end)? {
+        if field.number == number && field.wire == WireType::Len {
+            let sub = wire.len_end(end)?;
+            visit(wire, sub)?;
+            wire.seek_to(sub)?;
+        } else {
+            wire.skip(field, end)?;
         }
     }
     Ok(())
@@ -255,6 +454,7 @@ fn function_def(
     for node in walk.nodes.iter_mut().skip(first) {
         node.function = Some(name.clone());
     }
+    walk.functions.insert(name);
     Ok(())
 }
 
@@ -267,20 +467,97 @@ fn node_def(
     let offset = wire.position();
     let mut name = String::new();
     let mut op = String::new();
+    let mut inputs = Vec::new();
+    let mut calls = Vec::new();
+    let mut attributes: Vec<(String, String)> = Vec::new();
     while let Some(field) = wire.next_field(end)? {
         match (field.number, field.wire) {
             (1, WireType::Len) => name = wire.string(end, MAX_TEXT)?.0,
             (2, WireType::Len) => op = wire.string(end, MAX_TEXT)?.0,
+            (3, WireType::Len) if function.is_none() => {
+                let input = wire.string(end, MAX_TEXT)?.0;
+                inputs.push(node_of(&input).to_owned());
+            }
+            (5, WireType::Len) => {
+                let entry = wire.len_end(end)?;
+                attribute(wire, entry, &mut calls, &mut attributes)?;
+                wire.seek_to(entry)?;
+            }
             _ => wire.skip(field, end)?,
         }
     }
-    if UNSAFE_OPS.contains(&op.as_str()) || CHECKPOINT_OPS.contains(&op.as_str()) {
-        walk.nodes.push(Node {
-            name,
-            op,
-            function,
-            offset,
-        });
+    let by_attribute = FILE_ATTRIBUTES.iter().any(|(o, key, touches)| {
+        *o == op && attributes.iter().any(|(k, v)| k == key && touches(v))
+    });
+    let flagged =
+        by_attribute || UNSAFE_OPS.contains(&op.as_str()) || CHECKPOINT_OPS.contains(&op.as_str());
+    if !flagged && walk.nodes.len() >= MAX_NODES {
+        walk.overflow = true;
+        return Ok(());
+    }
+    walk.nodes.push(Node {
+        name,
+        op,
+        function,
+        offset,
+        flagged,
+        inputs,
+        calls,
+    });
+    Ok(())
+}
+
+/// One `NodeDef.attr` map entry: functions it names (`AttrValue.func` (10), `list.func` (1/9))
+/// and its string value (`AttrValue.s` (2)).
+fn attribute(
+    wire: &mut Wire<&mut ModelFile>,
+    end: u64,
+    calls: &mut Vec<String>,
+    attributes: &mut Vec<(String, String)>,
+) -> Result<(), WireError> {
+    let mut key = String::new();
+    while let Some(field) = wire.next_field(end)? {
+        match (field.number, field.wire) {
+            (1, WireType::Len) => key = wire.string(end, MAX_TEXT)?.0,
+            (2, WireType::Len) => {
+                let value = wire.len_end(end)?;
+                while let Some(f) = wire.next_field(value)? {
+                    match (f.number, f.wire) {
+                        (2, WireType::Len) => {
+                            let text = wire.string(value, MAX_TEXT)?.0;
+                            attributes.push((key.clone(), text));
+                        }
+                        (10, WireType::Len) => {
+                            let list = wire.len_end(value)?;
+                            function_name(wire, list, calls)?;
+                        }
+                        (1, WireType::Len) => {
+                            let list = wire.len_end(value)?;
+                            for_each_len(wire, list, 9, &mut |wire, f| {
+                                function_name(wire, f, calls)
+                            })?;
+                        }
+                        _ => wire.skip(f, value)?,
+                    }
+                }
+            }
+            _ => wire.skip(field, end)?,
+        }
+    }
+    Ok(())
+}
+
+/// `NameAttrList.name` (1).
+fn function_name(
+    wire: &mut Wire<&mut ModelFile>,
+    end: u64,
+    calls: &mut Vec<String>,
+) -> Result<(), WireError> {
+    while let Some(field) = wire.next_field(end)? {
+        match (field.number, field.wire) {
+            (1, WireType::Len) => calls.push(wire.string(end, MAX_TEXT)?.0),
+            _ => wire.skip(field, end)?,
+        }
     }
     Ok(())
 }

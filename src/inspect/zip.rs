@@ -143,7 +143,9 @@ struct Directory {
 /// - for each, the directory at its declared offset (miniz) and the one ending where the end
 ///   records start, with every local offset shifted by the difference (`zipfile`'s `concat`);
 /// - every entry of a directory up to its declared size, whatever count the end record claims
-///   (`zipfile` reads by size; where names repeat, the last wins there, so all are kept).
+///   (`zipfile` reads by size; where names repeat, the last wins there, so all are kept);
+/// - a name holding a NUL twice: cut at the NUL (how `zipfile` and torch's record list name
+///   it) and whole (how miniz's lookup matches it).
 ///
 /// Fails only when no interpretation yields a directory.
 pub(crate) fn entries(blob: &Blob<'_>) -> Result<Vec<Entry>, ZipError> {
@@ -282,6 +284,15 @@ fn parse_directory(directory: &[u8], shift: i128) -> Vec<Entry> {
         }
         if let Ok(shifted) = u64::try_from(i128::from(entry.local_offset) + shift) {
             entry.local_offset = shifted;
+            // Python's `zipfile` cuts a name at its first NUL (`ZipInfo.__init__`), and so does
+            // torch when it lists records (`mz_zip_reader_get_filename` into a C string), while
+            // miniz's lookup by name compares the full stored bytes. The member is listed under
+            // both names so every consumer sees it where some loader would find it.
+            if let Some(nul) = name.iter().position(|&b| b == 0) {
+                let mut cut = entry.clone();
+                cut.name = String::from_utf8_lossy(&name[..nul]).into_owned();
+                out.push(cut);
+            }
             out.push(entry);
         }
         at += 46 + name_len + extra_len + comment_len;

@@ -79,7 +79,8 @@ pub(crate) static LFS_POINTER_NOT_PULLED: Rule = Rule {
         "\
 ## What it checks
 A file named like a model (`.safetensors`, `.pt`, `.onnx`, …) whose content is a Git LFS pointer
-(`version https://git-lfs.github.com/spec/v1`, `oid sha256:…`, `size …`).
+(`version https://git-lfs.github.com/spec/v1`, or the legacy `https://hawser.github.com/spec/v1`
+and `http://git-media.io/v/2` git-lfs still accepts; `oid sha256:…`, `size …`).
 
 ## Why
 The model itself was not checked out, so it was not inspected. Passing would mean passing a file

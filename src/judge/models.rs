@@ -52,7 +52,8 @@ pub(crate) static ONNX_EXTERNAL_DATA: Rule = Rule {
 Every tensor of an ONNX model — initializers of the main graph, of graphs nested in `If`/`Loop`/
 `Scan` attributes, of model-local functions and training graphs, sparse initializers, and tensors
 in attributes — whose `external_data` `location` is absolute (`/etc/passwd`, `C:\\…`, `\\\\server`),
-starts at a home folder (`~`), contains a `..` component, or holds a NUL byte.
+starts at a home folder (`~`), contains a `..` component, holds a NUL byte, or is onnxruntime's
+in-memory tag `*/_ORT_MEM_ADDR_/*` (its `offset` is then read as a memory address).
 
 ## Why
 `onnx.load` reads external data relative to the model file. A location that leaves the folder
@@ -95,14 +96,19 @@ The configuration Keras deserializes when it loads a model: `config.json` in `.k
 `model_config` attribute of legacy `.h5` files, and `keras_metadata.pb` in SavedModels. Reported:
 `Lambda` layers (their function is marshalled Python bytecode), objects whose `module` is outside
 `keras`, `keras_hub`, `keras_nlp`, `keras_cv`, `tf_keras` and `tensorflow`, custom objects
-registered under another package, any reference to `get_file`, and
-`enable_unsafe_deserialization`.
+registered under another package, any reference to `get_file`,
+`enable_unsafe_deserialization`, `TorchModuleWrapper` (an embedded torch pickle), `TFSMLayer` (a
+SavedModel from another path) and `StringLookup`/`IntegerLookup`/`TextVectorization` whose
+`vocabulary` is a file path.
 
 ## Why
 Loading runs these: Lambda bytecode runs on load and `safe_mode` does not cover legacy `.h5`
 files (CVE-2024-3660, CVE-2025-9905); `config.json` could import an arbitrary module even under
 `safe_mode` (CVE-2025-1550, Keras < 3.9); `keras.utils.get_file` fetches or reads files while the
-model loads (CVE-2025-8747); a config can turn safe mode off (CVE-2025-9906).
+model loads (CVE-2025-8747); a config can turn safe mode off (CVE-2025-9906);
+`TorchModuleWrapper` unpickles its module with `weights_only=False` (CVE-2025-49655), `TFSMLayer`
+runs whatever SavedModel sits at its path, and a lookup layer reads any file as its vocabulary
+(CVE-2025-12058).
 
 ## How to fix
 Rebuild the layer without `Lambda` (a registered subclass whose code lives in your repository),
@@ -120,9 +126,12 @@ pub(crate) static TENSORFLOW_UNSAFE_OP: Rule = Rule {
 Every node of every meta graph in `saved_model.pb` and of every function in its function library:
 `PyFunc`, `PyFuncStateless`, `EagerPyFunc`, `ReadFile`, `WriteFile`, `MatchingFiles`,
 `DeleteFile`, `ImmutableConst`, file readers and file-backed datasets, dataset savers and
-snapshots, summary file writers, `DebugIdentityV2`. Checkpoint ops (`SaveV2`, `RestoreV2`,
-`MergeV2Checkpoints`, …) are expected under the saver's name scope and in the
-`__inference__traced_save`/`_restore` functions TF2 writes, and reported anywhere else.
+snapshots, CSV and SQL datasets, summary file and database writers, the `Debug*` ops that write
+to debug URLs, `LoadAndRemapMatrix`, `PrintV2` to a `file://` stream, and proto ops with a
+descriptor file. Checkpoint ops (`SaveV2`, `RestoreV2`, `MergeV2Checkpoints`, …) are expected
+only where the graph's structure puts the saver — the functions the `SaverDef`'s save and
+restore nodes call (TF2), or the `SaverDef`'s name scope (TF1) — and only if nothing else calls
+those functions or consumes those nodes; they are reported anywhere else, whatever the names.
 
 ## Why
 Serving a SavedModel runs its graph. `PyFunc` calls Python that ships beside the graph; file ops

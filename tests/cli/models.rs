@@ -206,13 +206,13 @@ const EXPECTED: &[(&str, &str, Option<&str>, Option<u64>)] = &[
         "tensorflow/exfil/saved_model.pb",
         "tensorflow-unsafe-op",
         None,
-        Some(326),
+        Some(407),
     ),
     (
         "tensorflow/exfil/saved_model.pb",
         "tensorflow-unsafe-op",
         None,
-        Some(400),
+        Some(481),
     ),
     (
         "tensorflow/invalid-nested/saved_model.pb",
@@ -236,13 +236,13 @@ const EXPECTED: &[(&str, &str, Option<&str>, Option<u64>)] = &[
         "tensorflow/pyfunc/saved_model.pb",
         "tensorflow-unsafe-op",
         None,
-        Some(389),
+        Some(470),
     ),
     (
         "tensorflow/pyfunc/saved_model.pb",
         "tensorflow-unsafe-op",
         None,
-        Some(425),
+        Some(506),
     ),
 ];
 
@@ -293,8 +293,15 @@ fn benign_models_pass_with_no_finding() {
 #[test]
 fn every_finding_over_the_model_fixtures_is_exactly_the_expected_one() {
     let report = scan(&[MODELS.to_owned()]);
+    // `bypass/` holds the red team's samples, asserted one by one in `bypass_formats.rs`.
     let actual: Vec<(String, String, Option<String>, Option<u64>)> = findings(&report)
         .iter()
+        .filter(|f| {
+            !f["path"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(&format!("{MODELS}/bypass/"))
+        })
         .map(|f| {
             (
                 f["path"]

@@ -727,7 +727,7 @@ fn lfs_oid(path: &Path, digests: &Digests) -> Option<String> {
         .take(1024)
         .read_to_end(&mut prefix)
         .ok()?;
-    if !prefix.starts_with(b"version https://git-lfs.github.com/spec/v1") {
+    if !crate::identify::is_lfs_pointer(&prefix) {
         return None;
     }
     match lfs::inspect(&prefix) {
