@@ -7,7 +7,12 @@
 //! `$GITHUB_ENV`), plus committed `pip.conf` / `pip.ini` and `setup.cfg` (`install_requires`).
 //! A `-r FILE` on a command line is read with the command's indexes, as pip would: after every
 //! command-line option, so the file's own `--index-url` wins.
+//! uv commands (`uv pip …` and the project commands `uv sync|lock|run|add|remove|export|tree`)
+//! also read the uv configuration found from the folder they run in (a workflow step's
+//! `working-directory`, `--directory`/`--project`), merged under their flags and `UV_*`
+//! variables as uv merges them; a project command installs that project's dependencies.
 
+use super::pyproject::{UvView, uv_view};
 use super::requirements::{PYPI, Walker};
 use super::text::{LineIndex, Word, mask_github_expressions, shell_expands, split_words, to_u32};
 use super::{
@@ -63,7 +68,15 @@ const ENV_KEYS: &[&str] = &[
     "UV_INDEX_STRATEGY",
     "UV_NO_INDEX",
     "UV_INSECURE_HOST",
+    "UV_NO_CONFIG",
+    "UV_NO_SOURCES",
+    "UV_LOCKED",
+    "UV_FROZEN",
 ];
+
+/// uv variables that say how a command reads the project, not where it looks: they matter to
+/// the commands that see them, and describe no install on their own.
+const UV_CONTROL_KEYS: &[&str] = &["UV_NO_CONFIG", "UV_NO_SOURCES", "UV_LOCKED", "UV_FROZEN"];
 
 /// What an option on a pip or uv command line means to gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,8 +93,19 @@ enum Opt {
     NoIndex,
     RequireHashes,
     IndexStrategy,
-    /// pip `--isolated`: environment variables and the user's configuration are ignored.
+    /// pip `--isolated`: environment variables and the user's configuration are ignored. uv's
+    /// deprecated global `--isolated` means `--no-config`.
     Isolated,
+    /// uv `--no-config`: no `uv.toml` or `[tool.uv]` is read.
+    NoConfig,
+    /// uv `--no-sources`: `[tool.uv.sources]` pins are ignored.
+    NoSources,
+    /// uv `--locked` / `--frozen`: the project installs what `uv.lock` records.
+    Locked,
+    /// uv run `--no-sync` / `--no-project`: the project is not installed.
+    NoSync,
+    /// uv `--directory` / `--project`: where the project and its configuration are found.
+    Directory,
     /// Takes a value that does not concern sources.
     Value,
     /// Takes no value.
@@ -92,7 +116,14 @@ impl Opt {
     fn takes_value(self) -> bool {
         !matches!(
             self,
-            Self::NoIndex | Self::RequireHashes | Self::Isolated | Self::Flag
+            Self::NoIndex
+                | Self::RequireHashes
+                | Self::Isolated
+                | Self::NoConfig
+                | Self::NoSources
+                | Self::Locked
+                | Self::NoSync
+                | Self::Flag
         )
     }
 }
@@ -255,8 +286,31 @@ const UV_OPTIONS: &[(&str, Option<char>, Opt)] = &[
     ("link-mode", None, O::Value),
     ("exclude-newer", None, O::Value),
     ("cache-dir", None, O::Value),
-    ("directory", None, O::Value),
-    ("project", None, O::Value),
+    ("directory", None, O::Directory),
+    ("project", None, O::Directory),
+    ("no-config", None, O::NoConfig),
+    ("isolated", None, O::Isolated),
+    ("no-sources", None, O::NoSources),
+    ("locked", None, O::Locked),
+    ("frozen", None, O::Locked),
+    ("no-sync", None, O::NoSync),
+    ("no-project", None, O::NoSync),
+    ("package", None, O::Value),
+    ("no-group", None, O::Value),
+    ("env-file", None, O::Value),
+    ("with", None, O::Value),
+    ("with-editable", None, O::Value),
+    ("with-requirements", None, O::Value),
+    ("optional", None, O::Value),
+    ("bounds", None, O::Value),
+    // uv add's `--marker`; `-m` is uv run's `--module` flag, so it stays unlisted.
+    ("marker", None, O::Value),
+    ("rev", None, O::Value),
+    ("tag", None, O::Value),
+    ("branch", None, O::Value),
+    ("format", None, O::Value),
+    ("no-emit-package", None, O::Value),
+    ("only-emit-package", None, O::Value),
     ("config-file", None, O::Value),
     ("color", None, O::Value),
     ("python-preference", None, O::Value),
@@ -412,8 +466,12 @@ struct Command {
     tool: Tool,
     /// `uv pip sync|compile`: the arguments are requirements files.
     file_arguments: bool,
-    /// Byte offset of the `pip` word.
+    /// A uv project command (`sync`, `lock`, `run`, …): it installs the project found from its
+    /// folder, with that project's uv configuration under the command's settings.
+    project: Option<String>,
+    /// Byte offset of the `pip` word (of `uv` for a project command).
     start: usize,
+    /// For uv, the global options written before the subcommand too.
     events: Vec<Event>,
 }
 
@@ -636,14 +694,15 @@ fn config_key(name: &str) -> Option<&'static str> {
 }
 
 /// Is `pip` uv's subcommand: `uv [global options] pip`? (`uv run pip …` runs pip itself.)
-fn uv_before(before: &[Word]) -> bool {
+/// Gives the position of the `uv` word in `before`.
+fn uv_before(before: &[Word]) -> Option<usize> {
     let mut j = before.len();
     while j > 0 {
         j -= 1;
         let Some(word) = before.get(j) else { break };
         let text = word.text.as_str();
         if base(text).trim_start_matches(['@', '-', '+']) == "uv" {
-            return true;
+            return Some(j);
         }
         if text.starts_with('-') {
             continue;
@@ -660,10 +719,59 @@ fn uv_before(before: &[Word]) -> bool {
                     .any(|(long, _, opt)| *long == o && opt.takes_value())
         });
         if !takes_value {
-            return false;
+            return None;
         }
     }
-    false
+    None
+}
+
+/// uv's subcommands that resolve the project (and, but for `lock`, `export` and `tree`, install
+/// it): each reads the project's uv configuration under the command's own settings.
+const UV_PROJECT_COMMANDS: &[&str] = &["sync", "lock", "run", "add", "remove", "export", "tree"];
+
+/// `uv [global options] SUBCOMMAND …` for a project subcommand, its words from `next` (just after
+/// `uv`): the command and where reading the line resumes. `uv run` stops at the command it
+/// runs, which is read as a command of its own (`uv run pip install …` is pip).
+fn uv_project_command(words: &[Word], next: usize, start: usize) -> Option<(Command, usize)> {
+    let mut parser = Parser {
+        words,
+        next,
+        uv: true,
+        arguments_only: false,
+        done: false,
+    };
+    let mut events = Vec::new();
+    let subcommand = loop {
+        match parser.event(&[S::General]) {
+            Some(Event::Argument { text, .. }) => break text,
+            Some(event) => events.push(event),
+            None => return None,
+        }
+    };
+    if !UV_PROJECT_COMMANDS.contains(&subcommand.as_str()) {
+        return None;
+    }
+    let mut resume = None;
+    while let Some(event) = parser.event(&[S::General, S::Install]) {
+        match event {
+            Event::Argument { .. } if subcommand == "run" => {
+                resume = Some(parser.next.saturating_sub(1));
+                break;
+            }
+            // `uv remove NAME` names what to drop, not what to install.
+            Event::Argument { .. } if subcommand != "add" => {}
+            other => events.push(other),
+        }
+    }
+    let resume = resume.unwrap_or(parser.next);
+    let command = Command {
+        tool: Tool::Uv { best_match: false },
+        file_arguments: false,
+        project: Some(subcommand),
+        start,
+        events,
+    };
+    Some((command, resume))
 }
 
 /// Finds the pip and uv commands of one line: `pip [general options] SUBCOMMAND …` wherever a
@@ -686,13 +794,22 @@ fn commands_in(line: &ShellLine, words: &[Word], display: &str) -> Vec<Found> {
             // Make runs a recipe line after removing `@` (silent), `-` (ignore errors) and `+`.
             name = name.trim_start_matches(['@', '-', '+']);
         }
+        if name == "uv"
+            && let Some((command, resume)) = uv_project_command(words, i, word.start)
+        {
+            found.push(Found::Install(command));
+            i = resume;
+            segment_start = i;
+            continue;
+        }
         if !is_pip(name) {
             if word.text.ends_with(';') {
                 segment_start = i;
             }
             continue;
         }
-        let uv = uv_before(words.get(segment_start..i - 1).unwrap_or_default());
+        let uv_at = uv_before(words.get(segment_start..i - 1).unwrap_or_default());
+        let uv = uv_at.is_some();
         let mut parser = Parser {
             words,
             next: i,
@@ -701,6 +818,23 @@ fn commands_in(line: &ShellLine, words: &[Word], display: &str) -> Vec<Found> {
             done: false,
         };
         let mut events = Vec::new();
+        // uv's global options before `pip` (`uv --no-config --directory app pip …`).
+        if let Some(at) = uv_at {
+            let from = segment_start + at + 1;
+            let before = words.get(..i - 1).unwrap_or_default();
+            let mut globals = Parser {
+                words: before,
+                next: from,
+                uv: true,
+                arguments_only: false,
+                done: false,
+            };
+            while let Some(event) = globals.event(&[S::General]) {
+                if matches!(event, Event::Option { .. }) {
+                    events.push(event);
+                }
+            }
+        }
         // General options first; the first argument is the subcommand.
         let subcommand = loop {
             match parser.event(&[S::General]) {
@@ -722,6 +856,7 @@ fn commands_in(line: &ShellLine, words: &[Word], display: &str) -> Vec<Found> {
                 found.push(Found::Install(Command {
                     tool,
                     file_arguments: false,
+                    project: None,
                     start: word.start,
                     events,
                 }));
@@ -733,6 +868,7 @@ fn commands_in(line: &ShellLine, words: &[Word], display: &str) -> Vec<Found> {
                 found.push(Found::Install(Command {
                     tool,
                     file_arguments: true,
+                    project: None,
                     start: word.start,
                     events,
                 }));
@@ -903,19 +1039,22 @@ struct Context<'a> {
 /// Builds the install one command describes. pip parses the whole command line before it
 /// reads any requirements file, then reads constraints files, the arguments, and requirements
 /// files, each file's options changing the same finder: a file's `--index-url` replaces the
-/// command line's (research §2.1.7, `handle_option_line`). uv reads them in the order given.
+/// command line's (research §2.1.7, `handle_option_line`). uv reads them in the order given, and
+/// merges the configuration it finds from the command's folder under them (`uv_configuration`).
+/// Returns whether the command used the settings it sees: a uv project command that finds no
+/// project leaves them to be judged on their own.
 fn command_install(
     cx: &Context<'_>,
     line: &ShellLine,
     command: &Command,
     settings: &[Setting],
     facts: &mut Facts,
-) {
+) -> bool {
     let at = line.at(cx.display, command.start);
     let tool = command.tool;
     let mut walker = Walker::new(cx.root, tool, cx.display);
-    walker.declared_at(at);
-    let mut best_match = false;
+    walker.declared_at(at.clone());
+    let mut best_match = None;
     let isolated = command.events.iter().any(|e| {
         matches!(
             e,
@@ -988,13 +1127,222 @@ fn command_install(
         );
     }
     let mut found = walker.finish();
-    if let Some(install) = found.installs.last_mut()
-        && let Tool::Uv { .. } = install.tool
-    {
-        install.tool = Tool::Uv { best_match };
-        uv_order(install);
+    let mut used = true;
+    if let Tool::Uv { .. } = tool {
+        let keep = match found.installs.last_mut() {
+            Some(install) => {
+                install.tool = Tool::Uv {
+                    best_match: best_match.unwrap_or(false),
+                };
+                uv_order(install);
+                uv_configuration(cx, &at, command, settings, best_match, install)
+            }
+            None => Keep::Install,
+        };
+        match keep {
+            Keep::Install => {}
+            Keep::Nothing => found.installs.clear(),
+            Keep::NoProject => {
+                found.installs.clear();
+                used = false;
+            }
+        }
     }
     facts.extend(found);
+    used
+}
+
+/// What becomes of a uv command's install once its configuration is known.
+enum Keep {
+    Install,
+    /// The project's own install (or its lockfile) already says everything.
+    Nothing,
+    /// A project command that finds no project: its settings are judged on their own.
+    NoProject,
+}
+
+/// Whether a command line option is given.
+fn has_option(command: &Command, wanted: &[Opt]) -> bool {
+    command
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Option { opt, .. } if wanted.contains(opt)))
+}
+
+/// Whether a uv variable the command sees is set to true.
+fn uv_flag(settings: &[Setting], key: &str) -> bool {
+    settings
+        .iter()
+        .rfind(|s| s.key == key)
+        .is_some_and(|s| truthy(&s.value))
+}
+
+/// A uv command's install as uv sees it: uv finds its configuration (`uv.toml`, else
+/// `[tool.uv]`; `[tool.uv.pip]`/`[pip]` over them for `uv pip`) from the folder it runs in,
+/// upwards, and merges it under the command line and the `UV_*` environment: their indexes are
+/// asked before the configuration's, their default index replaces it, their `index-strategy`
+/// wins (`uv-settings` `Combine`: lists are concatenated, command first; a single value is
+/// taken from the command when given). A project command (`uv sync`, …) installs the project
+/// found there: when its settings change nothing, the pyproject reader's install already says
+/// it; with `--locked`/`--frozen` and a `uv.lock`, the lock decides and is judged itself.
+fn uv_configuration(
+    cx: &Context<'_>,
+    at: &Location,
+    command: &Command,
+    settings: &[Setting],
+    strategy: Option<bool>,
+    install: &mut Install,
+) -> Keep {
+    let run = command.project.as_deref() == Some("run");
+    // `uv run --isolated` runs in a fresh environment; elsewhere `--isolated` is `--no-config`.
+    let no_config = has_option(command, &[O::NoConfig])
+        || (!run && has_option(command, &[O::Isolated]))
+        || uv_flag(settings, "UV_NO_CONFIG");
+    let view = UvView {
+        pip: command.project.is_none(),
+        config: !no_config,
+        sources: !(has_option(command, &[O::NoSources]) || uv_flag(settings, "UV_NO_SOURCES")),
+    };
+    let start = command_folder(cx, command);
+    if command.project.is_none() {
+        // `uv pip`: the first folder upwards with uv configuration.
+        if no_config {
+            return Keep::Install;
+        }
+        if let Some(config) = start
+            .as_deref()
+            .and_then(|dir| upwards(cx.root, dir, |d| uv_view(cx.root, d, view)))
+        {
+            merge_configuration(install, &config, strategy);
+        }
+        return Keep::Install;
+    }
+    // A project command: the nearest `pyproject.toml` upwards is the project.
+    let Some((dir, config)) = start.as_deref().and_then(|dir| {
+        upwards(cx.root, dir, |d| {
+            uv_view(cx.root, d, view).map(|c| (d.to_path_buf(), c))
+        })
+    }) else {
+        return Keep::NoProject;
+    };
+    if run && has_option(command, &[O::NoSync]) {
+        return Keep::Nothing;
+    }
+    let locked = has_option(command, &[O::Locked])
+        || uv_flag(settings, "UV_LOCKED")
+        || uv_flag(settings, "UV_FROZEN");
+    if locked && dir.join("uv.lock").is_file() {
+        return Keep::Nothing;
+    }
+    let changes = settings.iter().any(|s| s.key.starts_with("UV_"))
+        || !install.requirements.is_empty()
+        || has_option(
+            command,
+            &[
+                O::IndexUrl,
+                O::ExtraIndexUrl,
+                O::UvIndex,
+                O::FindLinks,
+                O::NoIndex,
+                O::IndexStrategy,
+                O::NoConfig,
+                O::NoSources,
+                O::Requirement,
+                O::Constraint,
+                O::Editable,
+            ],
+        )
+        || (!run && has_option(command, &[O::Isolated]));
+    if !changes {
+        return Keep::Nothing;
+    }
+    merge_configuration(install, &config, strategy);
+    // The project's dependencies, as the command installs them: located in the pyproject, with
+    // the command that installs them as the way there.
+    let chain = vec![format!("{}:{}", at.path, at.line)];
+    install
+        .requirements
+        .extend(config.requirements.into_iter().map(|mut r| {
+            r.at.chain.clone_from(&chain);
+            r
+        }));
+    // Like the manifest it reads: its pins and hashes live in the lockfile.
+    install.pins_expected = false;
+    Keep::Install
+}
+
+/// The folder a command runs in: the script's (a workflow step's `working-directory`), moved by
+/// uv's `--directory`/`--project`; `None` when that is not a folder of this repository.
+fn command_folder(cx: &Context<'_>, command: &Command) -> Option<std::path::PathBuf> {
+    let mut dir = cx.dir.to_path_buf();
+    for event in &command.events {
+        if let Event::Option {
+            opt: O::Directory,
+            value,
+            ..
+        } = event
+        {
+            if shell_expands(value) {
+                return None;
+            }
+            let (canonical, _) = inside_root(cx.root, &dir.join(value))?;
+            dir = canonical;
+        }
+    }
+    Some(dir)
+}
+
+/// The first folder from `dir` up to ROOT for which `find` finds something.
+fn upwards<T>(root: &Path, dir: &Path, mut find: impl FnMut(&Path) -> Option<T>) -> Option<T> {
+    let mut current = Some(dir);
+    while let Some(folder) = current {
+        if !folder.starts_with(root) {
+            return None;
+        }
+        if let Some(found) = find(folder) {
+            return Some(found);
+        }
+        if folder == root {
+            return None;
+        }
+        current = folder.parent();
+    }
+    None
+}
+
+/// Merges a uv configuration's indexes and strategy under a command's (see
+/// `uv_configuration`). `install.indexes` is the command's, in uv's order (default last).
+fn merge_configuration(install: &mut Install, config: &Install, strategy: Option<bool>) {
+    let command = std::mem::take(&mut install.indexes);
+    // `--no-index` (on the command line or in the configuration) leaves only `--find-links`.
+    let no_index = !command.iter().any(|i| i.role == Role::Primary)
+        || !config.indexes.iter().any(|i| i.role == Role::Primary);
+    let (command_default, mut indexes): (Vec<Index>, Vec<Index>) =
+        command.into_iter().partition(|i| i.role == Role::Primary);
+    let (config_default, config_rest): (Vec<Index>, Vec<Index>) = config
+        .indexes
+        .iter()
+        .cloned()
+        .partition(|i| i.role == Role::Primary);
+    indexes.extend(config_rest);
+    if no_index {
+        indexes.retain(|i| i.role == Role::FindLinks);
+    } else {
+        // The command's default index when it names one, else the configuration's (PyPI when
+        // neither does).
+        let default = command_default
+            .into_iter()
+            .find(|i| i.at.is_some())
+            .into_iter()
+            .chain(config_default)
+            .next();
+        indexes.extend(default);
+    }
+    install.indexes = indexes;
+    let config_best = matches!(config.tool, Tool::Uv { best_match: true });
+    install.tool = Tool::Uv {
+        best_match: strategy.unwrap_or(config_best),
+    };
 }
 
 /// Applies one option or argument of a command to its install.
@@ -1004,7 +1352,7 @@ fn command_event(
     walker: &mut Walker<'_>,
     command: &Command,
     event: &Event,
-    best_match: &mut bool,
+    best_match: &mut Option<bool>,
     facts: &mut Facts,
 ) {
     match event {
@@ -1061,12 +1409,20 @@ fn command_event(
                 }),
                 O::NoIndex => walker.set_no_index(),
                 O::RequireHashes => walker.set_require_hashes(),
-                O::IndexStrategy => *best_match = value == "unsafe-best-match",
+                O::IndexStrategy => *best_match = Some(merging_strategy(value)),
                 O::Editable => {
                     walker.add_requirement_text(value, &here);
                     project_dependencies(cx, walker, value, &here);
                 }
-                O::FindLinks | O::Isolated | O::Value | O::Flag => {}
+                O::FindLinks
+                | O::Isolated
+                | O::NoConfig
+                | O::NoSources
+                | O::Locked
+                | O::NoSync
+                | O::Directory
+                | O::Value
+                | O::Flag => {}
             }
         }
     }
@@ -1309,14 +1665,14 @@ fn read_shell(
             Tool::Uv { .. } => "UV_",
             _ => "PIP_",
         };
-        used.extend(
-            settings
-                .iter()
-                .filter(|s| s.key.starts_with(prefix))
-                .map(Setting::id),
-        );
-        if let Some(line) = lines.get(k) {
-            command_install(cx, line, &command, &settings, facts);
+        let Some(line) = lines.get(k) else { continue };
+        if command_install(cx, line, &command, &settings, facts) {
+            used.extend(
+                settings
+                    .iter()
+                    .filter(|s| s.key.starts_with(prefix))
+                    .map(Setting::id),
+            );
         }
     }
     read.unused = mine;
@@ -1329,19 +1685,21 @@ fn settings_only(cx: &Context<'_>, settings: &[Setting], facts: &mut Facts) {
     for (prefix, tool) in [("PIP_", Tool::Pip), ("UV_", Tool::Uv { best_match: false })] {
         let mine: Vec<Setting> = settings
             .iter()
-            .filter(|s| s.key.starts_with(prefix))
+            .filter(|s| s.key.starts_with(prefix) && !UV_CONTROL_KEYS.contains(&s.key.as_str()))
             .cloned()
             .collect();
         let Some(first) = mine.first() else { continue };
         let mut walker = Walker::new(cx.root, tool, cx.display);
         walker.declared_at(first.at.clone());
-        let mut best_match = false;
+        let mut best_match = None;
         apply_settings(cx, &mut walker, tool, &mine, false, &mut best_match, facts);
         let mut found = walker.finish();
         if let Some(install) = found.installs.last_mut()
             && let Tool::Uv { .. } = install.tool
         {
-            install.tool = Tool::Uv { best_match };
+            install.tool = Tool::Uv {
+                best_match: best_match.unwrap_or(false),
+            };
             uv_order(install);
         }
         facts.extend(found);
@@ -1435,8 +1793,32 @@ pub(crate) fn read_workflow(file: &SourceFile<'_>, text: &str) -> Facts {
     };
     let mut runs = Vec::new();
     let mut settings = Vec::new();
-    collect_workflow(&tree, text, file.display, &[], 0, &mut runs, &mut settings);
-    let cx = Context {
+    let outer = Inherited {
+        settings: Vec::new(),
+        dir: None,
+    };
+    collect_workflow(
+        &tree,
+        text,
+        file.display,
+        &outer,
+        0,
+        &mut runs,
+        &mut settings,
+    );
+    // A step runs in its `working-directory` (relative to the checkout, which gate takes to be
+    // ROOT); one outside the repository or only known at run time leaves ROOT.
+    let folders: Vec<Option<std::path::PathBuf>> = runs
+        .iter()
+        .map(|(.., working)| {
+            working
+                .as_deref()
+                .filter(|dir| !shell_expands(dir))
+                .and_then(|dir| inside_root(file.root, &file.root.join(dir)))
+                .map(|(canonical, _)| canonical)
+        })
+        .collect();
+    let mut cx = Context {
         root: file.root,
         display: file.display,
         dir: file.root,
@@ -1447,7 +1829,8 @@ pub(crate) fn read_workflow(file: &SourceFile<'_>, text: &str) -> Facts {
     let mut used = BTreeSet::new();
     let mut exported: BTreeMap<usize, Vec<Setting>> = BTreeMap::new();
     let mut unused_in_runs = Vec::new();
-    for (script, node, scope, job) in &runs {
+    for ((script, node, scope, job, _), folder) in runs.iter().zip(&folders) {
+        cx.dir = folder.as_deref().unwrap_or(file.root);
         let raw = text.get(node.span.start..).unwrap_or_default();
         let block = raw.starts_with('|') || raw.starts_with('>');
         let quoted = raw.starts_with('"') || raw.starts_with('\'');
@@ -1479,6 +1862,7 @@ pub(crate) fn read_workflow(file: &SourceFile<'_>, text: &str) -> Facts {
         exported.entry(*job).or_default().extend(read.exported);
         unused_in_runs.push(read.unused);
     }
+    cx.dir = file.root;
     // Settings no pip or uv command of this workflow used still reach whatever installs (a make
     // target, a composite action): judged on their own.
     let unused: Vec<Setting> = settings
@@ -1496,50 +1880,87 @@ pub(crate) fn read_workflow(file: &SourceFile<'_>, text: &str) -> Facts {
     facts
 }
 
-/// A `run:` script with the `env:` settings in scope for it (workflow, job, step) and its job
-/// (0 outside `jobs:`, as in a composite action, whose steps share one environment).
-type Run<'n> = (String, &'n Node, Vec<Setting>, usize);
+/// A `run:` script with the `env:` settings in scope for it (workflow, job, step), its job (0
+/// outside `jobs:`, as in a composite action, whose steps share one environment) and its
+/// `working-directory`.
+type Run<'n> = (String, &'n Node, Vec<Setting>, usize, Option<String>);
+
+/// What a workflow's level passes to the levels inside it: `env:` and the
+/// `defaults.run.working-directory` (or a step's own `working-directory`).
+#[derive(Clone)]
+struct Inherited {
+    settings: Vec<Setting>,
+    dir: Option<String>,
+}
 
 fn collect_workflow<'n>(
     node: &'n Node,
     text: &str,
     display: &str,
-    inherited: &[Setting],
+    inherited: &Inherited,
     job: usize,
     runs: &mut Vec<Run<'n>>,
     all: &mut Vec<Setting>,
 ) {
     match &node.value {
         Value::Map(entries) => {
-            let mut scope = inherited.to_vec();
+            let mut scope = inherited.clone();
             for (key, value) in entries {
-                let (Some("env"), Value::Map(vars)) =
-                    (key.scalar_text(text).as_deref(), &value.value)
-                else {
-                    continue;
-                };
-                for (name, setting) in vars {
-                    let name = name.scalar_text(text).unwrap_or_default();
-                    if ENV_KEYS.contains(&name.as_str())
-                        && let Some(value_text) = setting.scalar_text(text)
-                    {
-                        let setting = Setting {
-                            key: name,
-                            value: mask_github_expressions(&value_text),
-                            at: Location::new(display, setting.span.line, setting.span.column),
-                            from: From::Env,
-                        };
-                        all.push(setting.clone());
-                        scope.push(setting);
+                match (key.scalar_text(text).as_deref(), &value.value) {
+                    (Some("env"), Value::Map(vars)) => {
+                        for (name, setting) in vars {
+                            let name = name.scalar_text(text).unwrap_or_default();
+                            if ENV_KEYS.contains(&name.as_str())
+                                && let Some(value_text) = setting.scalar_text(text)
+                            {
+                                let setting = Setting {
+                                    key: name,
+                                    value: mask_github_expressions(&value_text),
+                                    at: Location::new(
+                                        display,
+                                        setting.span.line,
+                                        setting.span.column,
+                                    ),
+                                    from: From::Env,
+                                };
+                                all.push(setting.clone());
+                                scope.settings.push(setting);
+                            }
+                        }
                     }
+                    (Some("working-directory"), _) => {
+                        scope.dir = value.scalar_text(text).map(|d| mask_github_expressions(&d));
+                    }
+                    (Some("defaults"), Value::Map(defaults)) => {
+                        let dir = defaults
+                            .iter()
+                            .find(|(k, _)| k.scalar_text(text).as_deref() == Some("run"))
+                            .and_then(|(_, run)| match &run.value {
+                                Value::Map(run) => run.iter().find(|(k, _)| {
+                                    k.scalar_text(text).as_deref() == Some("working-directory")
+                                }),
+                                _ => None,
+                            })
+                            .and_then(|(_, dir)| dir.scalar_text(text));
+                        if let Some(dir) = dir {
+                            scope.dir = Some(mask_github_expressions(&dir));
+                        }
+                    }
+                    _ => {}
                 }
             }
             for (key, value) in entries {
                 match (key.scalar_text(text).as_deref(), &value.value) {
                     (Some("run"), Value::Str(script)) => {
-                        runs.push((mask_github_expressions(script), value, scope.clone(), job));
+                        runs.push((
+                            mask_github_expressions(script),
+                            value,
+                            scope.settings.clone(),
+                            job,
+                            scope.dir.clone(),
+                        ));
                     }
-                    (Some("env"), _) => {}
+                    (Some("env" | "defaults" | "working-directory"), _) => {}
                     (Some("jobs"), Value::Map(jobs)) => {
                         for (name, body) in jobs {
                             // Each job runs on its own machine: its own `$GITHUB_ENV`.
@@ -1670,7 +2091,7 @@ fn apply_settings(
     tool: Tool,
     settings: &[Setting],
     isolated: bool,
-    best_match: &mut bool,
+    best_match: &mut Option<bool>,
     facts: &mut Facts,
 ) {
     if let Tool::Uv { .. } = tool {
@@ -1769,7 +2190,7 @@ fn config_file(cx: &Context<'_>, setting: &Setting, facts: &mut Facts) -> Option
 fn apply_setting(
     walker: &mut Walker<'_>,
     setting: &Setting,
-    best_match: &mut bool,
+    best_match: &mut Option<bool>,
     facts: &mut Facts,
 ) {
     let at = setting.at.clone();
@@ -1807,9 +2228,16 @@ fn apply_setting(
             });
         }
         "PIP_NO_INDEX" | "UV_NO_INDEX" if truthy(&setting.value) => walker.set_no_index(),
-        "UV_INDEX_STRATEGY" => *best_match = setting.value == "unsafe-best-match",
+        "UV_INDEX_STRATEGY" => *best_match = Some(merging_strategy(&setting.value)),
         _ => {}
     }
+}
+
+/// Does uv's `index-strategy` look past the first index that has a name? `unsafe-first-match`
+/// does when that index's versions do not satisfy the request, so a later index can still serve
+/// a restricted name: judged like `unsafe-best-match`, failing closed (as `pyproject.rs` does).
+fn merging_strategy(value: &str) -> bool {
+    matches!(value.trim(), "unsafe-best-match" | "unsafe-first-match")
 }
 
 fn truthy(value: &str) -> bool {
@@ -1910,7 +2338,7 @@ pub(crate) fn read_pip_conf(file: &SourceFile<'_>, text: &str) -> Facts {
         "PIP_NO_INDEX" => truthy(&s.value),
         _ => false,
     });
-    let mut best_match = false;
+    let mut best_match = None;
     for setting in &settings {
         apply_setting(&mut walker, setting, &mut best_match, &mut facts);
     }

@@ -2,7 +2,8 @@
 //! with `[tool.uv.pip]`, `[tool.poetry]`, `[tool.pdm]`), `uv.toml` and `Pipfile`. Each front end
 //! configured there becomes one [`Install`] in its tool's terms: the sources in priority order
 //! (with the PyPI the tool adds unasked) and the declared dependencies with their source pins.
-//! uv's `allow-insecure-host` is reported as a problem.
+//! uv's `allow-insecure-host` is reported as a problem. `uv_view` gives a folder's uv
+//! configuration (and project) as a uv command run there sees it, for `commands` to merge.
 
 use super::names::{self, parse_pep508};
 use super::requirements::PYPI;
@@ -10,9 +11,10 @@ use super::text::variables;
 use super::toml_tree::{self as tt, Doc, Value};
 use super::{
     Facts, Index, Install, Location, Origin, Problem, ProblemKind, Requirement, Role, SourceFile,
-    Tool,
+    Tool, inside_root,
 };
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
 fn implicit_pypi(label: &str) -> Index {
@@ -270,6 +272,92 @@ pub(crate) fn read_pyproject(file: &SourceFile<'_>, text: &str) -> Facts {
     }
     facts.installs.extend(installs);
     facts
+}
+
+/// What a uv command run in a folder takes from the files there: which configuration tables it
+/// reads and whether it installs the project.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UvView {
+    /// `uv pip …`: `[tool.uv.pip]` / `[pip]` over the top-level settings, and no project.
+    pub(crate) pip: bool,
+    /// `--no-config`, `UV_NO_CONFIG`, `--isolated`: neither `uv.toml` nor `[tool.uv]` is read.
+    pub(crate) config: bool,
+    /// `--no-sources`, `UV_NO_SOURCES`: `[tool.uv.sources]` pins are ignored.
+    pub(crate) sources: bool,
+}
+
+/// The uv configuration (a `uv.toml`, then `[tool.uv]`) in `dir`, a folder inside ROOT, as a uv
+/// command run there sees it: its indexes in priority order and its strategy, plus, for project
+/// commands (`uv sync`, `uv lock`, …), the project's dependencies with its source pins. `None`
+/// when the folder has nothing for this view: for `uv pip`, no uv configuration (uv then keeps
+/// looking in the parent folder); for a project command, no `pyproject.toml`. Problems in these
+/// files are left to their own readers.
+pub(crate) fn uv_view(root: &Path, dir: &Path, view: UvView) -> Option<Install> {
+    let read = |name: &str| {
+        let (canonical, display) = inside_root(root, &dir.join(name))?;
+        let text = super::read_text(&canonical).ok()?;
+        Some((canonical, display, text))
+    };
+    let pyproject = read("pyproject.toml");
+    let uv_toml = if view.config { read("uv.toml") } else { None };
+    if !view.pip && pyproject.is_none() {
+        return None;
+    }
+    fn parse<'a>(
+        root: &'a Path,
+        (canonical, display, text): &'a (PathBuf, String, String),
+    ) -> Option<Doc<'a>> {
+        let file = SourceFile {
+            display: display.as_str(),
+            path: canonical.as_path(),
+            root,
+        };
+        Doc::parse(&file, text.as_str()).ok()
+    }
+    let uv_doc = uv_toml.as_ref().and_then(|f| parse(root, f));
+    let project_doc = pyproject.as_ref().and_then(|f| parse(root, f));
+    let tool_uv = project_doc
+        .as_ref()
+        .and_then(|doc| tt::path(doc.top(), &["tool", "uv"]).and_then(tt::table));
+    let mut layers = Vec::new();
+    if let Some(doc) = &uv_doc {
+        layers.push(Layer {
+            doc,
+            table: doc.top(),
+        });
+    }
+    if view.config
+        && let (Some(doc), Some(table)) = (&project_doc, tool_uv)
+    {
+        layers.push(Layer { doc, table });
+    }
+    if view.pip && layers.is_empty() {
+        return None;
+    }
+    let layers = if view.pip {
+        pip_layers(&layers)
+    } else {
+        layers
+    };
+    let mut ignored = Facts::default();
+    let what = match (&uv_toml, &pyproject) {
+        (Some((_, display, _)), _) | (None, Some((_, display, _))) => display.clone(),
+        (None, None) => String::new(),
+    };
+    let mut install = uv_install(&layers, &mut ignored, Location::new(&what, 1, 1), &what);
+    if !view.pip
+        && let Some(doc) = &project_doc
+    {
+        let mut requirements = standard_requirements(doc, &mut ignored);
+        if view.config
+            && view.sources
+            && let Some(uv) = tool_uv
+        {
+            uv_sources(doc, uv, &mut requirements, &install, &mut ignored);
+        }
+        install.requirements = requirements.into_iter().map(|(_, r)| r).collect();
+    }
+    Some(install)
 }
 
 /// The `uv.toml` in the same folder as `file`: (display path, text), when it can be read.
