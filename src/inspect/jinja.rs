@@ -254,7 +254,7 @@ fn computed_lookups(
                 let computed = match matching(tokens, index) {
                     Some(close) => {
                         let key = &tokens[index + 1..close];
-                        !(lone_literal(key) || tainted.plain(key))
+                        !(lone_literal(key) || is_slice(key) || tainted.plain(key))
                     }
                     None => true,
                 };
@@ -416,6 +416,15 @@ fn split_top_level<'t>(tokens: &'t [(usize, Token)], separator: &str) -> Vec<&'t
     parts
 }
 
+/// A subscript whose key has a `:` outside brackets is a slice (`text[:n]`, `xs[a:b:c]`): Jinja
+/// passes a `slice` object, never a string, so its `getattr` fallback cannot name an attribute
+/// whatever the bounds are. (Subscripts inside the bounds are checked on their own.)
+fn is_slice(key: &[(usize, Token)]) -> bool {
+    split_top_level(key, ":").len() > 1
+        || matches!(key.first(), Some((_, Token::Punct(":"))))
+        || matches!(key.last(), Some((_, Token::Punct(":"))))
+}
+
 fn lone_literal(tokens: &[(usize, Token)]) -> bool {
     matches!(tokens, [(_, Token::Str(_))])
 }
@@ -448,6 +457,40 @@ fn format_field_walks(text: &str) -> bool {
 struct Tainted {
     names: std::collections::BTreeSet<String>,
     attributes: std::collections::BTreeSet<String>,
+    /// `range` is the global (never assigned, nor a macro), so `range(…)` is a list of numbers.
+    range_is_global: bool,
+    /// Slice subscripts (`x[a:b]`): byte offset of the `[` to that of its `]`.
+    slices: std::collections::HashMap<usize, usize>,
+}
+
+/// Every slice subscript in one linear pass (see [`Tainted::slices`]).
+fn slice_spans(tokens: &[(usize, Token)]) -> std::collections::HashMap<usize, usize> {
+    let mut spans = std::collections::HashMap::new();
+    // (index of an opening bracket, whether it is a subscript `[` with a top-level `:`)
+    let mut stack: Vec<(usize, bool)> = Vec::new();
+    for (index, (at, token)) in tokens.iter().enumerate() {
+        match token {
+            Token::Punct("[" | "(" | "{") => stack.push((index, false)),
+            Token::Punct(":") => {
+                if let Some((open, colon)) = stack.last_mut()
+                    && tokens[*open].1 == Token::Punct("[")
+                {
+                    *colon = true;
+                }
+            }
+            Token::Punct("]" | ")" | "}") => {
+                if let Some((open, true)) = stack.pop()
+                    && *token == Token::Punct("]")
+                    && is_subscript(tokens, open)
+                {
+                    spans.insert(tokens[open].0, *at);
+                }
+            }
+            Token::Open | Token::Close => stack.clear(),
+            _ => {}
+        }
+    }
+    spans
 }
 
 /// Passes over the assignments before giving up and treating every assigned name as built.
@@ -459,20 +502,35 @@ impl Tainted {
     /// assigned to it is not [`Tainted::plain`].
     fn collect(tokens: &[(usize, Token)]) -> Tainted {
         let statements = statements(tokens);
-        let mut tainted = Tainted::default();
+        let mut all: Vec<Assignment<'_>> = statements
+            .iter()
+            .flat_map(|statement| assignments(statement))
+            .collect();
+        all.extend(namespace_attributes(tokens));
+        all.extend(macro_parameters(tokens));
+        let mut tainted = Tainted {
+            // A macro's extra arguments: whatever a caller passed.
+            names: ["varargs", "kwargs"].map(str::to_owned).into(),
+            slices: slice_spans(tokens),
+            range_is_global: !all
+                .iter()
+                .any(|(name, attribute, _)| !attribute && *name == "range")
+                && !macro_definitions(tokens)
+                    .iter()
+                    .any(|(name, _)| *name == "range"),
+            ..Tainted::default()
+        };
         for _ in 0..TAINT_ROUNDS {
             let mut changed = false;
-            for statement in &statements {
-                for (name, attribute, value) in assignments(statement) {
-                    let built = value.is_none_or(|v| !tainted.plain(v));
-                    if built {
-                        let set = if attribute {
-                            &mut tainted.attributes
-                        } else {
-                            &mut tainted.names
-                        };
-                        changed |= set.insert(name.to_owned());
-                    }
+            for (name, attribute, value) in &all {
+                let built = value.is_none_or(|v| !tainted.plain(v));
+                if built {
+                    let set = if *attribute {
+                        &mut tainted.attributes
+                    } else {
+                        &mut tainted.names
+                    };
+                    changed |= set.insert((*name).to_owned());
                 }
             }
             if !changed {
@@ -480,13 +538,11 @@ impl Tainted {
             }
         }
         // Too many chained assignments to follow: fail closed.
-        for statement in &statements {
-            for (name, attribute, _) in assignments(statement) {
-                if attribute {
-                    tainted.attributes.insert(name.to_owned());
-                } else {
-                    tainted.names.insert(name.to_owned());
-                }
+        for (name, attribute, _) in &all {
+            if *attribute {
+                tainted.attributes.insert((*name).to_owned());
+            } else {
+                tainted.names.insert((*name).to_owned());
             }
         }
         tainted
@@ -503,10 +559,11 @@ impl Tainted {
                 .and_then(|i| tokens.get(i))
                 .map(|(_, t)| t);
             let next = tokens.get(index + 1).map(|(_, t)| t);
-            if matches!(token, Token::Ident(f) if f == "namespace")
+            if matches!(token, Token::Ident(f) if f == "namespace" || (f == "range" && self.range_is_global))
                 && next == Some(&Token::Punct("("))
                 && previous != Some(&Token::Punct("."))
             {
+                // `range(…)` is numbers (or an error) whatever its arguments.
                 // `namespace(a=…)` is an object, not text; its arguments are judged as the
                 // attributes they become (see `assignments`).
                 match matching(tokens, index + 1) {
@@ -515,11 +572,22 @@ impl Tainted {
                 }
                 continue;
             }
+            if token == &Token::Punct("[")
+                && let Some(close) = self.slices.get(&tokens[index].0)
+            {
+                // A slice of a value is part of that value; its bounds are numbers or fail.
+                while tokens.get(index).is_some_and(|(at, _)| at != close) {
+                    index += 1;
+                }
+                index += 1;
+                continue;
+            }
             let ok = match token {
                 Token::Str(_) => {
-                    previous == Some(&Token::Punct("["))
+                    (previous == Some(&Token::Punct("["))
                         && next == Some(&Token::Punct("]"))
-                        && is_subscript(tokens, index - 1)
+                        && is_subscript(tokens, index - 1))
+                        || compared(tokens, index)
                 }
                 Token::Ident(name) => {
                     let after_dot = previous == Some(&Token::Punct("."));
@@ -546,6 +614,22 @@ impl Tainted {
         }
         true
     }
+}
+
+/// The literal at `index` is an operand of a comparison (`role == 'user'`, `'x' in s`,
+/// `k not in ['a']`): comparisons bind more loosely than every operator that builds a string
+/// (`~`, `+`, `*`, `%`, filters), so the literal only decides a boolean.
+fn compared(tokens: &[(usize, Token)], index: usize) -> bool {
+    let at = |i: usize| tokens.get(i).map(|(_, t)| t);
+    let comparison = |t: Option<&Token>| {
+        matches!(t, Some(Token::Punct("==" | "!=" | "<" | ">" | "<=" | ">=")))
+            || matches!(t, Some(Token::Ident(w)) if w == "in")
+    };
+    let before = index.checked_sub(1).and_then(at);
+    let after = at(index + 1);
+    comparison(before)
+        || comparison(after)
+        || (matches!(after, Some(Token::Ident(w)) if w == "not") && comparison(at(index + 2)))
 }
 
 /// Each `{% … %}` tag's tokens (without its delimiters).
@@ -643,6 +727,12 @@ fn assignments(statement: &[(usize, Token)]) -> Vec<Assignment<'_>> {
                 }
             }
         }
+        "macro"
+            if matches!(body, [(_, Token::Ident(_)), (_, Token::Punct("(")), ..])
+                && call_arguments(body, 1).is_some() =>
+        {
+            // Parameters take their callers' arguments (see `macro_parameters`).
+        }
         "macro" | "call" => {
             for (i, (_, t)) in body.iter().enumerate() {
                 if let Token::Ident(name) = t
@@ -657,16 +747,141 @@ fn assignments(statement: &[(usize, Token)]) -> Vec<Assignment<'_>> {
         }
         _ => {}
     }
-    // `namespace(a=…)` arguments become attributes; a built value taints the attribute.
-    for (i, (_, t)) in body.iter().enumerate() {
+    out
+}
+
+/// `namespace(a=…)` arguments, anywhere (a namespace can also be built inside `{{ }}`, say as a
+/// macro argument), become attributes; a built value taints the attribute.
+fn namespace_attributes(tokens: &[(usize, Token)]) -> Vec<Assignment<'_>> {
+    let mut out = Vec::new();
+    for (i, (_, t)) in tokens.iter().enumerate() {
         if matches!(t, Token::Ident(f) if f == "namespace")
-            && body.get(i + 1).map(|(_, t)| t) == Some(&Token::Punct("("))
+            && tokens.get(i + 1).map(|(_, t)| t) == Some(&Token::Punct("("))
         {
-            for argument in call_arguments(body, i + 1).unwrap_or_default() {
+            for argument in call_arguments(tokens, i + 1).unwrap_or_default() {
                 if let [(_, Token::Ident(name)), (_, Token::Punct("=")), value @ ..] = argument {
                     out.push((name.as_str(), true, Some(value)));
                 }
             }
+        }
+    }
+    out
+}
+
+/// Each `{% macro name(…) %}`: its name and the token index of its `(`.
+fn macro_definitions(tokens: &[(usize, Token)]) -> Vec<(&str, usize)> {
+    let mut out = Vec::new();
+    for (i, window) in tokens.windows(4).enumerate() {
+        if let [
+            (_, Token::Open),
+            (_, Token::Ident(keyword)),
+            (_, Token::Ident(name)),
+            (_, Token::Punct("(")),
+        ] = window
+            && keyword == "macro"
+        {
+            out.push((name.as_str(), i + 3));
+        }
+    }
+    out
+}
+
+/// Most argument tokens followed across all macro calls before every parameter is treated as
+/// built (nested calls repeat their arguments; this keeps hostile nesting linear).
+const MAX_ARGUMENT_TOKENS: usize = 1 << 16;
+
+/// Macro parameters as assignments: a parameter holds its default and whatever each call passes
+/// for it (by position or keyword), so it is built only when one of those is. A macro used
+/// other than by a direct call (`{% set f = m %}`, `m(*xs)`, `m(**kw)`, a call that cannot be
+/// read) may get anything, so each of its parameters counts as built; so do all of them when the
+/// calls are too many to follow.
+fn macro_parameters(tokens: &[(usize, Token)]) -> Vec<Assignment<'_>> {
+    let definitions = macro_definitions(tokens);
+    let mut out = Vec::new();
+    // (macro name, parameter names in order) for every definition that can be read.
+    let mut signatures: Vec<(&str, Vec<&str>)> = Vec::new();
+    for &(name, open) in &definitions {
+        let Some(parameters) = call_arguments(tokens, open) else {
+            continue;
+        };
+        let mut names = Vec::new();
+        for parameter in parameters {
+            match parameter {
+                [(_, Token::Ident(p))] => names.push(p.as_str()),
+                [(_, Token::Ident(p)), (_, Token::Punct("=")), default @ ..] => {
+                    names.push(p.as_str());
+                    out.push((p.as_str(), false, Some(default)));
+                }
+                other => {
+                    for (_, t) in other {
+                        if let Token::Ident(p) = t {
+                            out.push((p.as_str(), false, None));
+                        }
+                    }
+                }
+            }
+        }
+        signatures.push((name, names));
+    }
+    fn taint_all<'t>(out: &mut Vec<Assignment<'t>>, signature: &[&'t str]) {
+        out.extend(signature.iter().map(|p| (*p, false, None)));
+    }
+    let mut budget = MAX_ARGUMENT_TOKENS;
+    for (i, (_, token)) in tokens.iter().enumerate() {
+        let Token::Ident(name) = token else { continue };
+        let matching_signatures: Vec<&Vec<&str>> = signatures
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, s)| s)
+            .collect();
+        if matching_signatures.is_empty()
+            || i.checked_sub(1).and_then(|p| tokens.get(p)).map(|(_, t)| t)
+                == Some(&Token::Punct("."))
+            || definitions.iter().any(|&(_, open)| open == i + 1)
+        {
+            continue;
+        }
+        let arguments = (tokens.get(i + 1).map(|(_, t)| t) == Some(&Token::Punct("(")))
+            .then(|| call_arguments(tokens, i + 1))
+            .flatten();
+        let readable = arguments.as_ref().is_some_and(|arguments| {
+            !arguments
+                .iter()
+                .any(|a| matches!(a.first(), Some((_, Token::Punct("*" | "**")))))
+        });
+        let used = arguments
+            .as_ref()
+            .map_or(0, |a| a.iter().map(|x| x.len()).sum());
+        let (Some(arguments), true, Some(rest)) = (arguments, readable, budget.checked_sub(used))
+        else {
+            for signature in matching_signatures {
+                taint_all(&mut out, signature);
+            }
+            if budget < used {
+                budget = 0;
+            }
+            continue;
+        };
+        budget = rest;
+        for signature in matching_signatures {
+            let mut positional = 0usize;
+            for argument in &arguments {
+                if let [(_, Token::Ident(k)), (_, Token::Punct("=")), value @ ..] = argument {
+                    if let Some(p) = signature.iter().find(|p| **p == k.as_str()) {
+                        out.push((p, false, Some(value)));
+                    }
+                } else {
+                    if let Some(p) = signature.get(positional) {
+                        out.push((p, false, Some(argument)));
+                    }
+                    positional += 1;
+                }
+            }
+        }
+    }
+    if budget == 0 {
+        for (_, signature) in &signatures {
+            taint_all(&mut out, signature);
         }
     }
     out
@@ -1218,8 +1433,48 @@ mod tests {
             "{{ x|map(attribute='a.__class__')|list }}",
             "{{ x['\\u005f\\u005fclass\\u005f\\u005f'] }}",
             "{{ x['\\137\\137class\\137\\137'] }}",
+            // Macro parameters are as built as what their callers pass.
+            "{% macro m(k) %}{{ lipsum[k] }}{% endmacro %}{{ m('globals'|center(11, '_')) }}",
+            "{% macro m(k='x'|center(3, '_')) %}{{ lipsum[k] }}{% endmacro %}{{ m() }}",
+            "{% macro m(a, k) %}{{ lipsum[k] }}{% endmacro %}{{ m(1, k=u ~ u) }}",
+            "{% macro m(k) %}{{ lipsum[k] }}{% endmacro %}{% set f = m %}{{ f(u ~ u) }}",
+            "{% macro m(k) %}{{ lipsum[k] }}{% endmacro %}{{ m(*[u ~ u]) }}",
+            "{% macro m(k) %}{{ lipsum[k] }}{% endmacro %}{{ m(**{'k': u ~ u}) }}",
+            "{% macro m() %}{{ lipsum[varargs[0]] }}{% endmacro %}{{ m(u ~ u) }}",
+            "{% macro m() %}{{ lipsum[kwargs.k] }}{% endmacro %}{{ m(k=u ~ u) }}",
+            "{% macro m(n) %}{{ lipsum[n.d] }}{% endmacro %}{{ m(namespace(d='x_'[1])) }}",
+            "{% macro m(s) %}{{ lipsum[s.k] }}{% endmacro %}{{ m({'k': u ~ u}) }}",
+            // `range` only counts as numbers while it is the global.
+            "{% macro range(a) %}__globals__{% endmacro %}{{ lipsum[range(1)] }}",
+            "{% set range = r %}{% for d in range(u ~ u) %}{{ lipsum[d] }}{% endfor %}",
+            // A literal beside a comparison decides a boolean only; `or` returns it.
+            "{% set d = x == 'a' or 'x'|center(3, '_') %}{{ lipsum[d] }}",
+            "{% set d = 'a' if x == 'b' else 'c' %}{{ lipsum[d] }}",
+            // A slice of a built string is still built.
+            "{% set d = ('x'|center(3, '_'))[0:3] %}{{ lipsum[d] }}",
+            "{{ lipsum[(u ~ u)[0:2]] }}",
         ] {
             assert!(!reasons(t).is_empty(), "{t:?}");
+        }
+    }
+
+    /// Minimal reductions of constructs in real templates (llama.cpp `models/templates`).
+    #[test]
+    fn real_template_constructs_pass() {
+        for t in [
+            // Slices with bounds computed from text lengths (LFM2.5, MiroThinker, GigaChat3).
+            "{% set tag = 'END' %}{% set n = (content|length) - (tag|length) %}{{ content[:n] }}",
+            "{% macro ts(s, indent='', f=2) %}{{ indent[:-f] + '}' }}{% endmacro %}{{ ts(x, '  ') }}",
+            "{% set start = '<r>'|length %}{{ text[start:] }}{{ text[::-1] }}",
+            // Indices from `range` (Kimi-K2-Thinking, DeepSeek-V3.2).
+            "{% set ns = namespace(last=-1) %}{% for i in range(messages|length - 1, -1, -1) %}{% if messages[i]['role'] == 'assistant' %}{% set ns.last = i %}{% endif %}{% endfor %}{{ messages[ns.last] }}{{ messages[:ns.last + 1] }}",
+            // A namespace passed to macros and indexed through (Kimi-K3).
+            "{% macro next_image(state) %}{{ image_prompts[state.image_index] }}{% set state.image_index = state.image_index + 1 %}{% endmacro %}{% macro render(text, state) %}{{ next_image(state) }}{% endmacro %}{% set state = namespace(image_index=0, tool_index=0) %}{{ render(m.content, state) }}{{ state.tool_calls[state.tool_index - 1] }}",
+            // Flags from comparisons with literals feeding a slice and the loop variable
+            // (DeepSeek-V3.2).
+            "{% set has_system = messages|length > 0 and messages[0].role == 'system' %}{% set start = 1 if has_system else 0 %}{% set rf = namespace(value=none) %}{% for message in messages[start:] %}{% if message.role not in ['tool'] %}{% set rf.value = message.response_format %}{% endif %}{% endfor %}{{ messages[rf.value] }}",
+        ] {
+            assert_eq!(reasons(t), Vec::<String>::new(), "{t:?}");
         }
     }
 
