@@ -461,6 +461,8 @@ struct Tainted {
     range_is_global: bool,
     /// Slice subscripts (`x[a:b]`): byte offset of the `[` to that of its `]`.
     slices: std::collections::HashMap<usize, usize>,
+    /// A mutating call too long to follow: any variable may hold a built string.
+    everything: bool,
 }
 
 /// Every slice subscript in one linear pass (see [`Tainted::slices`]).
@@ -520,17 +522,49 @@ impl Tainted {
                     .any(|(name, _)| *name == "range"),
             ..Tainted::default()
         };
+        let (mutations, readable) = mutations(tokens);
+        if !readable {
+            tainted.everything = true;
+            return tainted;
+        }
+        // Where each variable's (or attribute's) value came from, to find what a mutated
+        // container may be shared with.
+        let mut sources: std::collections::HashMap<Key<'_>, Vec<&[(usize, Token)]>> =
+            std::collections::HashMap::new();
+        for (name, attribute, value) in &all {
+            if let Some(value) = value {
+                sources.entry((*name, *attribute)).or_default().push(value);
+            }
+        }
         for _ in 0..TAINT_ROUNDS {
             let mut changed = false;
             for (name, attribute, value) in &all {
                 let built = value.is_none_or(|v| !tainted.plain(v));
                 if built {
-                    let set = if *attribute {
-                        &mut tainted.attributes
-                    } else {
-                        &mut tainted.names
-                    };
-                    changed |= set.insert((*name).to_owned());
+                    changed |= tainted.insert((*name, *attribute));
+                }
+            }
+            // `x.append(v)` and the like store `v` in `x`: a built `v` makes `x` built, and
+            // everything `x` may share its value with (what it was assigned from, transitively).
+            let mut queue: Vec<Key<'_>> = Vec::new();
+            for mutation in &mutations {
+                if mutation.values.iter().any(|v| !tainted.plain(v)) {
+                    for target in &mutation.targets {
+                        changed |= tainted.insert(*target);
+                    }
+                    queue.extend(mutation.shared.iter().copied());
+                }
+            }
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = queue.pop() {
+                if !seen.insert(key) {
+                    continue;
+                }
+                for value in sources.get(&key).into_iter().flatten() {
+                    for reference in references(value) {
+                        changed |= tainted.insert(reference);
+                        queue.push(reference);
+                    }
                 }
             }
             if !changed {
@@ -539,13 +573,24 @@ impl Tainted {
         }
         // Too many chained assignments to follow: fail closed.
         for (name, attribute, _) in &all {
-            if *attribute {
-                tainted.attributes.insert((*name).to_owned());
-            } else {
-                tainted.names.insert((*name).to_owned());
+            tainted.insert((*name, *attribute));
+        }
+        for mutation in &mutations {
+            for key in mutation.targets.iter().chain(&mutation.shared) {
+                tainted.insert(*key);
             }
         }
         tainted
+    }
+
+    /// Marks a variable (or, with `true`, an attribute) as built; whether that is new.
+    fn insert(&mut self, (name, attribute): Key<'_>) -> bool {
+        let set = if attribute {
+            &mut self.attributes
+        } else {
+            &mut self.names
+        };
+        !set.contains(name) && set.insert(name.to_owned())
     }
 
     /// A value that cannot be a string the template built: no string literal except as a
@@ -583,10 +628,16 @@ impl Tainted {
                 continue;
             }
             let ok = match token {
-                Token::Str(_) => {
-                    (previous == Some(&Token::Punct("["))
+                Token::Str(key) => {
+                    // A literal key (`x['k']`, `x.get('k')`, `x.get('k', default)`) reads data,
+                    // unless a built value was stored under that name (`ns.k.append(…)`; Jinja's
+                    // `x['k']` falls back to `x.k` and `x.k` to `x['k']`).
+                    (((previous == Some(&Token::Punct("["))
                         && next == Some(&Token::Punct("]"))
                         && is_subscript(tokens, index - 1))
+                        || literal_get_key(tokens, index))
+                        && !self.attributes.contains(key)
+                        && !self.everything)
                         || compared(tokens, index)
                 }
                 Token::Ident(name) => {
@@ -599,9 +650,9 @@ impl Tainted {
                         // calls are macros or globals (`lipsum`, `cycler`, `joiner`).
                         after_dot && !name.starts_with("format")
                     } else if after_dot {
-                        !self.attributes.contains(name)
+                        !self.attributes.contains(name) && !self.everything
                     } else {
-                        !self.names.contains(name)
+                        !self.names.contains(name) && !self.everything
                     }
                 }
                 Token::Punct("~" | "{") | Token::Undecoded | Token::Other => false,
@@ -614,6 +665,16 @@ impl Tainted {
         }
         true
     }
+}
+
+/// The literal at `index` is the key of `x.get('k')` or `x.get('k', default)`.
+fn literal_get_key(tokens: &[(usize, Token)], index: usize) -> bool {
+    let at = |i: usize| tokens.get(i).map(|(_, t)| t);
+    index >= 3
+        && at(index - 1) == Some(&Token::Punct("("))
+        && matches!(at(index - 2), Some(Token::Ident(m)) if m == "get")
+        && at(index - 3) == Some(&Token::Punct("."))
+        && matches!(at(index + 1), Some(Token::Punct(")" | ",")))
 }
 
 /// The literal at `index` is an operand of a comparison (`role == 'user'`, `'x' in s`,
@@ -630,6 +691,193 @@ fn compared(tokens: &[(usize, Token)], index: usize) -> bool {
     comparison(before)
         || comparison(after)
         || (matches!(after, Some(Token::Ident(w)) if w == "not") && comparison(at(index + 2)))
+}
+
+/// A variable name, or with `true` an attribute (namespace attribute, or item) name.
+type Key<'t> = (&'t str, bool);
+
+/// Methods that store their arguments in the object they are called on.
+const MUTATING_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "update",
+    "setdefault",
+    "add",
+    "__setitem__",
+];
+
+/// Most tokens walked back over receivers of mutating calls (`a[0].append(…)[0].append(…)…`
+/// repeats its receivers); past it every variable counts as built.
+const MAX_RECEIVER_TOKENS: usize = 1 << 16;
+
+/// One call of a [`MUTATING_METHODS`] method.
+struct Mutation<'t> {
+    /// The arguments (keyword values without their keywords).
+    values: Vec<&'t [(usize, Token)]>,
+    /// What holds the stored value afterwards: the last attribute or literal key of the
+    /// receiver (`ns.items`, `x['k']`), else its root variable (`l`, `l[i]`), else the names in
+    /// a bracketed receiver (`(l).append`, `[l][0].append`).
+    targets: Vec<Key<'t>>,
+    /// Every name and attribute on the receiver's path, whose sources may share the container.
+    shared: Vec<Key<'t>>,
+}
+
+/// The names and attributes an expression refers to (not calls, filters or keywords).
+fn references(value: &[(usize, Token)]) -> Vec<Key<'_>> {
+    let at = |i: usize| value.get(i).map(|(_, t)| t);
+    value
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, t))| {
+            let Token::Ident(name) = t else { return None };
+            let previous = i.checked_sub(1).and_then(at);
+            let next = at(i + 1);
+            if matches!(next, Some(Token::Punct("(" | "=")))
+                || matches!(previous, Some(Token::Punct("|")))
+                || KEYWORDS.contains(&name.as_str())
+            {
+                return None;
+            }
+            Some((name.as_str(), previous == Some(&Token::Punct("."))))
+        })
+        .collect()
+}
+
+/// Every mutating method call, anywhere (`{% set _ = l.append(v) %}`, `{{ l.append(v) }}`,
+/// `{% do … %}`), with the receiver walked back to its root; `false` when the receivers are
+/// too long to follow.
+fn mutations(tokens: &[(usize, Token)]) -> (Vec<Mutation<'_>>, bool) {
+    // The opening bracket of each closing one, within a tag.
+    let mut opening: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut stack: Vec<usize> = Vec::new();
+    for (index, (_, token)) in tokens.iter().enumerate() {
+        match token {
+            Token::Punct("[" | "(" | "{") => stack.push(index),
+            Token::Punct("]" | ")" | "}") => {
+                if let Some(open) = stack.pop() {
+                    opening.insert(index, open);
+                }
+            }
+            Token::Open | Token::Close => stack.clear(),
+            _ => {}
+        }
+    }
+    let at = |i: usize| tokens.get(i).map(|(_, t)| t);
+    let mut out = Vec::new();
+    let mut budget = MAX_RECEIVER_TOKENS;
+    for (index, (_, token)) in tokens.iter().enumerate() {
+        let Token::Ident(method) = token else {
+            continue;
+        };
+        if !MUTATING_METHODS.contains(&method.as_str())
+            || index < 2
+            || at(index - 1) != Some(&Token::Punct("."))
+            || at(index + 1) != Some(&Token::Punct("("))
+        {
+            continue;
+        }
+        let values = match call_arguments(tokens, index + 1) {
+            Some(arguments) => arguments
+                .into_iter()
+                .map(|argument| match argument {
+                    [(_, Token::Ident(_)), (_, Token::Punct("=")), value @ ..] => value,
+                    other => other,
+                })
+                .collect(),
+            // An unreadable call: judge everything up to the end of the tag.
+            None => {
+                let end = tokens[index..]
+                    .iter()
+                    .position(|(_, t)| t == &Token::Close)
+                    .map_or(tokens.len(), |p| index + p);
+                vec![&tokens[index + 2..end]]
+            }
+        };
+        let mut targets: Vec<Key<'_>> = Vec::new();
+        let mut shared: Vec<Key<'_>> = Vec::new();
+        // The receiver ends just before the `.`.
+        let mut p = index - 2;
+        loop {
+            if budget == 0 {
+                return (out, false);
+            }
+            budget -= 1;
+            match at(p) {
+                Some(Token::Ident(name)) => {
+                    if p > 0 && at(p - 1) == Some(&Token::Punct(".")) {
+                        shared.push((name.as_str(), true));
+                        if targets.is_empty() {
+                            targets.push((name.as_str(), true));
+                        }
+                        if p < 2 {
+                            break;
+                        }
+                        p -= 2;
+                    } else {
+                        shared.push((name.as_str(), false));
+                        if targets.is_empty() {
+                            targets.push((name.as_str(), false));
+                        }
+                        break;
+                    }
+                }
+                Some(Token::Punct("]" | ")" | "}")) => {
+                    let Some(&open) = opening.get(&p) else {
+                        break;
+                    };
+                    let inside = &tokens[open + 1..p];
+                    budget = budget.saturating_sub(inside.len());
+                    let postfix = open > 0 && is_subscript(tokens, open);
+                    if !postfix {
+                        // A bracketed receiver (`(l)`, `[l][0]`): whatever it names.
+                        let group_targets = targets.is_empty();
+                        for key in references(inside) {
+                            shared.push(key);
+                            if group_targets {
+                                targets.push(key);
+                            }
+                        }
+                        break;
+                    }
+                    let method = (open >= 2 && at(open - 2) == Some(&Token::Punct(".")))
+                        .then(|| at(open - 1))
+                        .flatten();
+                    match (at(open), method) {
+                        (Some(Token::Punct("[")), _) => {
+                            if let [(_, Token::Str(key))] = inside
+                                && targets.is_empty()
+                            {
+                                targets.push((key.as_str(), true));
+                            }
+                            p = open - 1;
+                        }
+                        (Some(Token::Punct("(")), Some(Token::Ident(m))) => {
+                            if m == "get"
+                                && let Some((_, Token::Str(key))) = inside.first()
+                                && targets.is_empty()
+                            {
+                                targets.push((key.as_str(), true));
+                            }
+                            // Past the method name and its `.`.
+                            if open < 3 {
+                                break;
+                            }
+                            p = open - 3;
+                        }
+                        _ => p = open - 1,
+                    }
+                }
+                _ => break,
+            }
+        }
+        out.push(Mutation {
+            values,
+            targets,
+            shared,
+        });
+    }
+    (out, true)
 }
 
 /// Each `{% … %}` tag's tokens (without its delimiters).
@@ -1453,6 +1701,26 @@ mod tests {
             // A slice of a built string is still built.
             "{% set d = ('x'|center(3, '_'))[0:3] %}{{ lipsum[d] }}",
             "{{ lipsum[(u ~ u)[0:2]] }}",
+            // Mutating calls store their argument in the receiver.
+            "{% set l = [] %}{% set _ = l.append('class'|center(9,'_')) %}{{ ()[l[0]] }}",
+            "{% set l = [] %}{{ l.append('class'|ljust(7,'_')) }}{{ ()[l[0]] }}",
+            "{% set l = [] %}{% set _ = l.extend(['class'|rjust(7,'_')]) %}{{ ()[l[0]] }}",
+            "{% set l = [] %}{% set _ = l.insert(0, ['', 'class', '']|join('__')) %}{{ ()[l[0]] }}",
+            "{% set l = [] %}{% set _ = l.insert(0, '-class-'|replace('-','_')) %}{{ ()[l[0]] }}",
+            "{% set d = {} %}{% set _ = d.update({'k': '%sclass%s'|format('_','_')}) %}{{ ()[d.k] }}",
+            "{% set d = {} %}{% set _ = d.update(k='class'|center(9,'_')) %}{{ ()[d['k']] }}",
+            "{% set d = {} %}{% set _ = d.setdefault('k', 'class'|center(9,'_')) %}{{ ()[d.k] }}",
+            "{% set ns = namespace(items=[]) %}{% set _ = ns.items.append('class'|center(9,'_')) %}{{ ()[ns.items[0]] }}",
+            "{% set ns = namespace(items=[]) %}{% set _ = ns.items.append('class'|center(9,'_')) %}{{ ()[ns['items'][0]] }}",
+            "{% set d = {'k': []} %}{% set _ = d['k'].append('class'|center(9,'_')) %}{{ ()[d.k[0]] }}",
+            "{% set d = {'k': []} %}{% set _ = d.get('k').append('class'|center(9,'_')) %}{{ ()[d.get('k')[0]] }}",
+            // Aliases of the mutated container.
+            "{% set l = [] %}{% set m = l %}{% set _ = m.append('class'|center(9,'_')) %}{{ ()[l[0]] }}",
+            "{% set l = [] %}{% for x in [l] %}{% set _ = x.append('class'|center(9,'_')) %}{% endfor %}{{ ()[l[0]] }}",
+            "{% set l = [] %}{% set _ = (l).append('class'|center(9,'_')) %}{{ ()[l[0]] }}",
+            "{% set l = [] %}{% set ns = namespace(v=l) %}{% set _ = ns.v.append('class'|center(9,'_')) %}{{ ()[l[0]] }}",
+            // A literal `.get` default is as built as any literal.
+            "{{ ()[x.get('k', 'class'|center(9,'_'))] }}",
         ] {
             assert!(!reasons(t).is_empty(), "{t:?}");
         }
@@ -1472,6 +1740,9 @@ mod tests {
             "{% macro next_image(state) %}{{ image_prompts[state.image_index] }}{% set state.image_index = state.image_index + 1 %}{% endmacro %}{% macro render(text, state) %}{{ next_image(state) }}{% endmacro %}{% set state = namespace(image_index=0, tool_index=0) %}{{ render(m.content, state) }}{{ state.tool_calls[state.tool_index - 1] }}",
             // Flags from comparisons with literals feeding a slice and the loop variable
             // (DeepSeek-V3.2).
+            // Lists filled from data by literal-key lookups (DeepSeek-V3.2, Kimi-K2-Thinking).
+            "{% set tools = namespace(value=[]) %}{% for message in messages %}{% if message.get('tools') %}{% for tool in message.tools %}{% set _ = tools.value.append(tool.function if tool.get('function') else tool) %}{% endfor %}{% endif %}{% endfor %}{% set tools = tools.value %}{% for tool in tools %}{% for key in tool.get('parameters', none).get('properties') %}{{ tool['parameters']['properties'][key] }}{% endfor %}{% endfor %}{{ tools[0] }}",
+            "{% set q = namespace(ids=[]) %}{% set _ = q.ids.append(tool_call['id']) %}{{ messages[q.ids|length] }}{{ q.ids.pop(0) }}",
             "{% set has_system = messages|length > 0 and messages[0].role == 'system' %}{% set start = 1 if has_system else 0 %}{% set rf = namespace(value=none) %}{% for message in messages[start:] %}{% if message.role not in ['tool'] %}{% set rf.value = message.response_format %}{% endif %}{% endfor %}{{ messages[rf.value] }}",
         ] {
             assert_eq!(reasons(t), Vec::<String>::new(), "{t:?}");
@@ -1511,6 +1782,10 @@ mod tests {
         assert!(!reasons(&braces).is_empty());
         let filters = format!("{{{{ x{} }}}}", "|map(attribute='a'".repeat(20_000));
         let _ = reasons(&filters);
+        let chain = format!("{{{{ ()[a{}] }}}}", ".append(u ~ u)[0]".repeat(20_000));
+        assert!(!reasons(&chain).is_empty());
+        let calls = format!("{{{{ ()[l[0]] }}}}{}", "{{ l.append(x) }}".repeat(20_000));
+        assert_eq!(reasons(&calls), Vec::<String>::new());
         assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
     }
 
