@@ -676,7 +676,11 @@ fn judge_install(
             )
             .evidence("allowed", rule.allow.to_vec())
             .evidence("indexes", cands.iter().map(|i| i.url.clone()).collect::<Vec<_>>())
-            .help(confusion_help(install.tool));
+            .help(if good.is_empty() {
+                "commit the tool's lockfile beside the manifest (gate then judges where each package was really resolved from), or declare these names as direct dependencies pinned to the allowed index"
+            } else {
+                confusion_help(install.tool)
+            });
         out.push(locate(finding, anchor));
         reported_merge = true;
     }
