@@ -27,6 +27,8 @@ mod deps;
 mod deps_commands;
 #[path = "cli/deps_locks.rs"]
 mod deps_locks;
+#[path = "cli/deps_support.rs"]
+mod deps_support;
 #[path = "cli/deps_uv_env.rs"]
 mod deps_uv_env;
 #[path = "cli/discovery.rs"]

@@ -2,20 +2,10 @@
 //! include chains, hygiene rules, and the torchtriton example.
 
 use crate::common::{Gate, Repo, findings, findings_of, manifest_dir};
+use crate::deps_support::{
+    ACME, SHA_A, SHA_B, STRICT, assert_clean, place, places, repo_with, run_json,
+};
 use serde_json::Value;
-
-/// acme-* only from the internal index, everything else from PyPI.
-const STRICT: &str = "\
-version: 1
-dependencies:
-  indexes:
-    acme: https://pypi.acme.internal/simple
-  packages:
-    - names: [\"acme-*\", torchtriton]
-      allow: [acme]
-    - names: [\"*\"]
-      allow: [pypi]
-";
 
 /// acme-* only from the internal index; other names from either (it proxies PyPI).
 const PROXY: &str = "\
@@ -31,61 +21,6 @@ dependencies:
   require-hashes: true
   require-pinned: true
 ";
-
-const SHA_A: &str = "sha256:0b8f5f3e8e3b2e6c0e8a4e7c9d1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b";
-const SHA_B: &str = "sha256:1c9f6f4f9f4c3f7d1f9b5f8d0e2f3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c";
-
-fn repo_with(policy: &str, files: &[(&str, &str)]) -> Repo {
-    let repo = Repo::new();
-    repo.policy(policy);
-    for (path, contents) in files {
-        repo.write(path, contents);
-    }
-    repo
-}
-
-/// Runs `gate check --format json`, checks the exit code and the v1 schema, returns the report.
-fn run_json(repo: &Repo, code: i32) -> Value {
-    let out = repo.check().args(["--format", "json"]).run();
-    out.code(code);
-    let report = out.json();
-    let path = manifest_dir().join("tests/schemas/report-v1.schema.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "not a v1 report: {errors:?}\n{report:#}");
-    report
-}
-
-/// (rule, path, line, column) of every finding, sorted as reported.
-fn places(report: &Value) -> Vec<(String, String, u64, u64)> {
-    findings(report)
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_owned(),
-                f["path"].as_str().unwrap_or_default().to_owned(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect()
-}
-
-fn place(rule: &str, path: &str, line: u64, column: u64) -> (String, String, u64, u64) {
-    (rule.to_owned(), path.to_owned(), line, column)
-}
-
-fn assert_clean(report: &Value) {
-    assert_eq!(
-        findings(report).len(),
-        0,
-        "a safe configuration has no findings: {report:#}"
-    );
-}
 
 // ---------------------------------------------------------------- pip requirements files
 
@@ -378,28 +313,40 @@ explicit = true
 acme-models = { index = "acme" }
 "#;
 
-const UV_LOCK: &str = r#"version = 1
+/// UV_SAFE locked with acme-utils (acme-models' dependency) taken from `acme_utils_index`, at
+/// the version that index serves: PyPI's 99.0.0 is the transitive leak uv really produced (lab
+/// §7); the internal 1.2.0 is the lock of a safe setup.
+fn uv_lock(acme_utils_index: &str) -> String {
+    let (version, file_host) = if acme_utils_index == "https://pypi.org/simple" {
+        ("99.0.0", "https://files.pythonhosted.org")
+    } else {
+        ("1.2.0", "https://pypi.acme.internal")
+    };
+    format!(
+        r#"version = 1
 requires-python = ">=3.11"
 
 [[package]]
 name = "acme-models"
 version = "0.3.0"
-source = { registry = "https://pypi.acme.internal/simple" }
-dependencies = [{ name = "acme-utils" }]
-wheels = [{ url = "https://pypi.acme.internal/packages/acme_models-0.3.0-py3-none-any.whl", hash = "sha256:aa" }]
+source = {{ registry = "https://pypi.acme.internal/simple" }}
+dependencies = [{{ name = "acme-utils" }}]
+wheels = [{{ url = "https://pypi.acme.internal/packages/acme_models-0.3.0-py3-none-any.whl", hash = "sha256:aa" }}]
 
 [[package]]
 name = "acme-utils"
-version = "99.0.0"
-source = { registry = "https://pypi.org/simple" }
-wheels = [{ url = "https://files.pythonhosted.org/packages/acme_utils-99.0.0-py3-none-any.whl", hash = "sha256:bb" }]
+version = "{version}"
+source = {{ registry = "{acme_utils_index}" }}
+wheels = [{{ url = "{file_host}/packages/acme_utils-{version}-py3-none-any.whl", hash = "sha256:bb" }}]
 
 [[package]]
 name = "numpy"
 version = "1.26.4"
-source = { registry = "https://pypi.org/simple" }
-sdist = { url = "https://files.pythonhosted.org/packages/numpy-1.26.4.tar.gz", hash = "sha256:cc" }
-"#;
+source = {{ registry = "https://pypi.org/simple" }}
+sdist = {{ url = "https://files.pythonhosted.org/packages/numpy-1.26.4.tar.gz", hash = "sha256:cc" }}
+"#
+    )
+}
 
 #[test]
 fn uv_best_match_is_dependency_confusion() {
@@ -417,35 +364,14 @@ fn uv_best_match_is_dependency_confusion() {
     assert!(message.contains("unsafe-best-match"), "{message}");
 }
 
-/// UV_SAFE locked as uv resolves it when the internal index also serves acme-utils (pinned too).
-const UV_LOCK_SAFE: &str = r#"version = 1
-requires-python = ">=3.11"
-
-[[package]]
-name = "acme-models"
-version = "0.3.0"
-source = { registry = "https://pypi.acme.internal/simple" }
-dependencies = [{ name = "acme-utils" }]
-wheels = [{ url = "https://pypi.acme.internal/packages/acme_models-0.3.0-py3-none-any.whl", hash = "sha256:aa" }]
-
-[[package]]
-name = "acme-utils"
-version = "1.2.0"
-source = { registry = "https://pypi.acme.internal/simple" }
-wheels = [{ url = "https://pypi.acme.internal/packages/acme_utils-1.2.0-py3-none-any.whl", hash = "sha256:bb" }]
-
-[[package]]
-name = "numpy"
-version = "1.26.4"
-source = { registry = "https://pypi.org/simple" }
-sdist = { url = "https://files.pythonhosted.org/packages/numpy-1.26.4.tar.gz", hash = "sha256:cc" }
-"#;
-
 #[test]
 fn uv_explicit_index_with_sources_and_its_lock_is_safe() {
     let repo = repo_with(
         STRICT,
-        &[("pyproject.toml", UV_SAFE), ("uv.lock", UV_LOCK_SAFE)],
+        &[
+            ("pyproject.toml", UV_SAFE),
+            ("uv.lock", uv_lock(ACME).as_str()),
+        ],
     );
     assert_clean(&run_json(&repo, 0));
 }
@@ -471,7 +397,13 @@ fn uv_explicit_index_without_a_lock_exposes_restricted_names_it_does_not_pin() {
 
 #[test]
 fn uv_lock_shows_the_transitive_leak() {
-    let repo = repo_with(STRICT, &[("pyproject.toml", UV_SAFE), ("uv.lock", UV_LOCK)]);
+    let repo = repo_with(
+        STRICT,
+        &[
+            ("pyproject.toml", UV_SAFE),
+            ("uv.lock", uv_lock("https://pypi.org/simple").as_str()),
+        ],
+    );
     let report = run_json(&repo, 1);
     assert_eq!(
         places(&report),
@@ -1274,7 +1206,7 @@ jobs:
         &policy,
         &[
             ("pyproject.toml", UV_SAFE),
-            ("uv.lock", UV_LOCK_SAFE),
+            ("uv.lock", uv_lock(ACME).as_str()),
             (".github/workflows/ci.yml", workflow),
         ],
     );

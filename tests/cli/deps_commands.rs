@@ -4,23 +4,13 @@
 //! commands hide in (JSON exec form, Make recipe prefixes, composite actions, Dockerfile names).
 //! Each failing shape is asserted by rule, path and line; each safe shape has no findings.
 
-use crate::common::{Repo, findings};
+use crate::common::findings;
+use crate::deps_support::{
+    self as support, ACME, STRICT, assert_clean, places_with, repo_with, run_json, workflow,
+};
 use serde_json::Value;
 
-/// `acme-*` and torchtriton only from the internal index, everything else only from PyPI.
-const STRICT: &str = "\
-version: 1
-dependencies:
-  indexes:
-    acme: https://pypi.acme.internal/simple
-  packages:
-    - names: [\"acme-*\", torchtriton]
-      allow: [acme]
-    - names: [\"*\"]
-      allow: [pypi]
-";
-
-/// The same, with other names allowed from either index (the internal one proxies PyPI).
+/// STRICT, with other names allowed from either index (the internal one proxies PyPI).
 const PROXY: &str = "\
 version: 1
 dependencies:
@@ -32,23 +22,6 @@ dependencies:
     - names: [\"*\"]
       allow: [pypi, acme]
 ";
-
-const ACME: &str = "https://pypi.acme.internal/simple";
-
-fn repo_with(policy: &str, files: &[(&str, &str)]) -> Repo {
-    let repo = Repo::new();
-    repo.policy(policy);
-    for (path, contents) in files {
-        repo.write(path, contents);
-    }
-    repo
-}
-
-fn run_json(repo: &Repo, code: i32) -> Value {
-    let out = repo.check().args(["--format", "json"]).run();
-    out.code(code);
-    out.json()
-}
 
 /// The package a finding is about: the first name in backticks of a source finding's message
 /// (an unlisted name such as torchtriton has no `package` evidence).
@@ -65,23 +38,13 @@ fn package(finding: &Value) -> String {
 
 /// (rule, path, line, package) of every finding, sorted.
 fn places(report: &Value) -> Vec<(String, String, u64, String)> {
-    let mut out: Vec<_> = findings(report)
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_owned(),
-                f["path"].as_str().unwrap_or_default().to_owned(),
-                f["line"].as_u64().unwrap_or(0),
-                package(f),
-            )
-        })
-        .collect();
+    let mut out = places_with(report, package);
     out.sort();
     out
 }
 
 fn place(rule: &str, path: &str, line: u64, package: &str) -> (String, String, u64, String) {
-    (rule.to_owned(), path.to_owned(), line, package.to_owned())
+    support::place(rule, path, line, package.to_owned())
 }
 
 /// The two findings of a pip install that merges PyPI into the internal index: acme-core, and
@@ -92,17 +55,6 @@ fn merged(path: &str, line: u64) -> [(String, String, u64, String); 2] {
         place("dependency-confusion", path, line, "acme-*"),
         place("dependency-confusion", path, line, "acme-core"),
     ]
-}
-
-fn assert_clean(report: &Value) {
-    assert!(
-        findings(report).is_empty(),
-        "a safe configuration has no findings: {report:#}"
-    );
-}
-
-fn workflow(steps: &str) -> String {
-    format!("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n{steps}")
 }
 
 // ---------------------------------------------------------------- the command line

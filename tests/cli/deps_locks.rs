@@ -3,21 +3,9 @@
 //! `uv.toml`, `index-strategy`, `allow-insecure-host`, and which front ends a pyproject
 //! configures. Each case in its failing shape (exact rule and place) and its safe shape.
 
-use crate::common::{Repo, findings, findings_of};
+use crate::common::{findings, findings_of};
+use crate::deps_support::{EXACT, SHA_B, STRICT, assert_clean, check, place, places};
 use serde_json::Value;
-
-/// acme-* and torchtriton only from the internal index, everything else from PyPI.
-const STRICT: &str = "\
-version: 1
-dependencies:
-  indexes:
-    acme: https://pypi.acme.internal/simple
-  packages:
-    - names: [\"acme-*\", torchtriton]
-      allow: [acme]
-    - names: [\"*\"]
-      allow: [pypi]
-";
 
 /// torch only from the PyTorch cu118 index. (Restricting torchtriton too would also report, in
 /// every unlocked uv project here, that the transitive torchtriton is taken from PyPI: these
@@ -34,54 +22,10 @@ dependencies:
       allow: [pypi]
 ";
 
-/// acme-core only from the internal index: a restriction the projects below list in full, so
-/// only their front-end reading decides the result.
-const EXACT: &str = "\
-version: 1
-dependencies:
-  indexes:
-    acme: https://pypi.acme.internal/simple
-  packages:
-    - names: [acme-core]
-      allow: [acme]
-    - names: [\"*\"]
-      allow: [pypi]
-";
-
-const SHA: &str = "sha256:1c9f6f4f9f4c3f7d1f9b5f8d0e2f3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c";
+const SHA: &str = SHA_B;
 
 fn run(policy: &str, files: &[(&str, &str)], code: i32) -> Value {
-    let repo = Repo::new();
-    repo.policy(policy);
-    for (path, contents) in files {
-        repo.write(path, contents);
-    }
-    let out = repo.check().args(["--format", "json"]).run();
-    out.code(code);
-    out.json()
-}
-
-/// (rule, path, line, column) of every finding.
-fn places(report: &Value) -> Vec<(String, String, u64, u64)> {
-    findings(report)
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_owned(),
-                f["path"].as_str().unwrap_or_default().to_owned(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect()
-}
-
-fn place(rule: &str, path: &str, line: u64, column: u64) -> (String, String, u64, u64) {
-    (rule.to_owned(), path.to_owned(), line, column)
-}
-
-fn assert_clean(report: &Value) {
-    assert!(findings(report).is_empty(), "a safe setup: {report:#}");
+    check(policy, files, code)
 }
 
 // ---------------------------------------------------------------- lockfile artifact URLs

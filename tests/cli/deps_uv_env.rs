@@ -4,72 +4,37 @@
 //! --index-url` under a project `extra-index-url`: each case in its failing shape (exact rule
 //! and place) and its safe shapes (`--no-config`, `--locked` with a lock, nothing to merge).
 
-use crate::common::{Repo, findings};
+use crate::deps_support::{self as support, ACME, EXACT, SHA_B, assert_clean, check, places_with};
 use serde_json::Value;
 
-/// acme-core only from the internal index, everything else from PyPI. Exact names only, so that
-/// the transitive-name check (which judges restricted names a manifest does not list) stays out
-/// of the way: every project below lists acme-core.
-const EXACT: &str = "\
-version: 1
-dependencies:
-  indexes:
-    acme: https://pypi.acme.internal/simple
-  packages:
-    - names: [acme-core]
-      allow: [acme]
-    - names: [\"*\"]
-      allow: [pypi]
-";
-
-const SHA: &str = "sha256:1c9f6f4f9f4c3f7d1f9b5f8d0e2f3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c";
+const SHA: &str = SHA_B;
 
 fn run(files: &[(&str, &str)], code: i32) -> Value {
-    let repo = Repo::new();
-    repo.policy(EXACT);
-    for (path, contents) in files {
-        repo.write(path, contents);
-    }
-    let out = repo.check().args(["--format", "json"]).run();
-    out.code(code);
-    out.json()
+    check(EXACT, files, code)
 }
 
 /// (rule, path, line) of every finding, with its include chain.
 fn places(report: &Value) -> Vec<(String, String, u64, Vec<String>)> {
-    findings(report)
-        .iter()
-        .map(|f| {
-            let chain = f["evidence"]["include-chain"]
-                .as_array()
-                .map(|links| {
-                    links
-                        .iter()
-                        .filter_map(|l| l.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            (
-                f["rule"].as_str().unwrap_or_default().to_owned(),
-                f["path"].as_str().unwrap_or_default().to_owned(),
-                f["line"].as_u64().unwrap_or(0),
-                chain,
-            )
-        })
-        .collect()
+    places_with(report, |f| {
+        f["evidence"]["include-chain"]
+            .as_array()
+            .map(|links| {
+                links
+                    .iter()
+                    .filter_map(|l| l.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
 }
 
 fn place(rule: &str, path: &str, line: u64, chain: &[&str]) -> (String, String, u64, Vec<String>) {
-    (
-        rule.to_owned(),
-        path.to_owned(),
+    support::place(
+        rule,
+        path,
         line,
         chain.iter().map(|c| (*c).to_owned()).collect(),
     )
-}
-
-fn assert_clean(report: &Value) {
-    assert!(findings(report).is_empty(), "a safe setup: {report:#}");
 }
 
 // ---------------------------------------------------------------- uv project commands
@@ -295,8 +260,6 @@ fn uv_sync_no_config_ignores_the_project_indexes() {
 }
 
 // ---------------------------------------------------------------- uv pip and project settings
-
-const ACME: &str = "https://pypi.acme.internal/simple";
 
 fn pip_workflow(flags: &str) -> String {
     workflow(
