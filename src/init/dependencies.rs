@@ -98,7 +98,7 @@ pub(super) fn section(facts: &Facts) -> Option<Section> {
     if facts.installs.is_empty() && facts.locked.is_empty() {
         return None;
     }
-    let builtin = load("version: 1\n")?;
+    let builtin = load("")?;
     let seen = seen_indexes(&builtin, facts);
     let pinned = pinned_names(facts, &seen);
     for packages in [
@@ -127,11 +127,12 @@ pub(super) fn section(facts: &Facts) -> Option<Section> {
     None
 }
 
-fn load(text: &str) -> Option<Policy> {
+/// A policy of nothing but `section` (with the built-in defaults for everything else).
+fn load(section: &str) -> Option<Policy> {
     let source = PolicySource {
         name: ".gate.yml (generated)".to_owned(),
         path_in_root: Some(".gate.yml".to_owned()),
-        text: format!("version: 1\n{}", text.trim_start_matches("version: 1\n")),
+        text: format!("version: 1\n{section}"),
     };
     match source.load() {
         Ok(policy) => Some(policy),
